@@ -1,0 +1,78 @@
+/**
+ * Plain value types shared by every stage of the pipeline.
+ *
+ * Coordinates are pixels of the source frame, origin top-left, x to the right and y down,
+ * unless a name says otherwise.
+ */
+
+/** An 8-bit RGBA image, row-major, 4 bytes a pixel, no padding between rows. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The seven FER2013 classes in the classifier's output order (also in the model's metadata). */
+export const EXPRESSIONS = [
+  'angry',
+  'disgust',
+  'fear',
+  'happy',
+  'sad',
+  'surprise',
+  'neutral',
+] as const;
+
+export type Expression = (typeof EXPRESSIONS)[number];
+
+/**
+ * The six masking keypoints. "Left" and "right" are the subject's own: the subject's left eye
+ * is on the right of an unmirrored image.
+ */
+export interface MaskKeypoints {
+  leftEyeOuter: Point;
+  rightEyeOuter: Point;
+  mouthLeft: Point;
+  mouthRight: Point;
+  philtrum: Point;
+  chin: Point;
+}
+
+/** Keypoint names in a fixed order, for solvers that take arrays. */
+export const MASK_KEYPOINT_NAMES = [
+  'leftEyeOuter',
+  'rightEyeOuter',
+  'mouthLeft',
+  'mouthRight',
+  'philtrum',
+  'chin',
+] as const satisfies readonly (keyof MaskKeypoints)[];
+
+/** A row-major 3x3 projective transform taking [x, y, 1] to [u, v, w] (then u/w, v/w). */
+export type Matrix3 = [number, number, number, number, number, number, number, number, number];
+
+/** What the pipeline found for one face in one frame. */
+export interface FaceResult {
+  /** Axis-aligned bounds of the face in source pixels. */
+  box: Box;
+  /** Detector or tracker confidence in 0..1. */
+  score: number;
+  expression: Expression;
+  /** Probability of each expression; sums to 1. */
+  probabilities: Record<Expression, number>;
+  keypoints: MaskKeypoints;
+  /** The 468 face-mesh points in source pixels (z in the same pixel scale, larger is farther). */
+  landmarks: { x: number; y: number; z: number }[];
+}
