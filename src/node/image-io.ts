@@ -5,7 +5,7 @@
  * grey, 16-bit and alpha-less inputs are converted. Metadata (EXIF, GPS, XMP) is not copied to
  * the output.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import sharp from 'sharp';
@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import type { RgbaImage } from '../core/types.js';
 import { withAtomicOutput } from './atomic-file.js';
 import { FileError, describeFsError, firstLine } from './errors.js';
+import { readInputBytes } from './input-file.js';
 
 /**
  * The largest image accepted, in pixels (100 megapixels, e.g. 10000 × 10000). Larger inputs are
@@ -69,23 +70,6 @@ export async function readImageFile(
 ): Promise<DecodedImage> {
   const bytes = await readInputBytes(file);
   return decodeImage(bytes, file, maxPixels);
-}
-
-/** Reads a whole input file, with errors for missing, unreadable and empty files. */
-export async function readInputBytes(file: string): Promise<Buffer> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch (error) {
-    throw new FileError(file, describeFsError(error), { cause: error });
-  }
-  if (info.isDirectory()) throw new FileError(file, 'is a folder, not a file');
-  if (info.size === 0) throw new FileError(file, 'file is empty (0 bytes)');
-  try {
-    return await readFile(file);
-  } catch (error) {
-    throw new FileError(file, describeFsError(error), { cause: error });
-  }
 }
 
 /** Decodes encoded image bytes; `name` is used in error messages. */

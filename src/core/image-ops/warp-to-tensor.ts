@@ -1,0 +1,159 @@
+/**
+ * Resamples a region of an RGBA frame into a float tensor for a model: an affine warp with
+ * bilinear filtering, box-averaged over several samples per output pixel when the warp shrinks
+ * the image (so a 1080p frame squeezed to 128 px does not alias), then a linear map of 0..255 to
+ * the model's input range.
+ */
+
+import type { RgbaImage } from '../types.js';
+import type { Affine } from './affine.js';
+
+export interface WarpToTensorOptions {
+  /** Output width and height in pixels. */
+  width: number;
+  height: number;
+  /** `rgb`: three channels R, G, B. `grey`: one channel, ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B). */
+  colour: 'rgb' | 'grey';
+  /** `nhwc`: channels last (TensorFlow/MediaPipe); `nchw`: channels first (PyTorch). */
+  layout: 'nhwc' | 'nchw';
+  /** The values that 0 and 255 become; `[0, 255]` keeps raw values. */
+  range: readonly [number, number];
+  /** Outside the frame: `zero` reads black, `replicate` repeats the nearest edge pixel. */
+  border: 'zero' | 'replicate';
+}
+
+/** Most samples per axis per output pixel when shrinking (8 x 8 covers a 15x shrink well enough). */
+const MAX_SUPERSAMPLE = 8;
+
+/**
+ * Fills `out` (from `offset`) with the `width` x `height` crop whose pixel (u, v) shows the source
+ * point `cropToSource(u + 0.5, v + 0.5)`: pixel centres sit at half-integers in both images.
+ *
+ * @param cropToSource maps crop pixel coordinates to source pixel coordinates.
+ * @returns `out`, or a new Float32Array when none was given.
+ */
+export function warpToTensor(
+  frame: RgbaImage,
+  cropToSource: Affine,
+  options: WarpToTensorOptions,
+  out?: Float32Array,
+  offset = 0,
+): Float32Array {
+  const { width, height, colour, layout } = options;
+  const channels = colour === 'rgb' ? 3 : 1;
+  const size = width * height * channels;
+  const target = out ?? new Float32Array(size);
+  if (offset + size > target.length) {
+    throw new RangeError(
+      `warpToTensor: output holds ${target.length} values, need ${offset + size} for a ${width}x${height}x${channels} crop at offset ${offset}`,
+    );
+  }
+  checkFrame(frame);
+
+  const [a, b, c, d, e, f] = cropToSource;
+  // Samples per axis: one per source pixel the output pixel covers.
+  const nu = Math.min(MAX_SUPERSAMPLE, Math.max(1, Math.ceil(Math.hypot(a, d) - 1e-6)));
+  const nv = Math.min(MAX_SUPERSAMPLE, Math.max(1, Math.ceil(Math.hypot(b, e) - 1e-6)));
+  const weight = 1 / (nu * nv);
+  const scale = (options.range[1] - options.range[0]) / 255;
+  const bias = options.range[0];
+  const sampler = makeBilinearSampler(frame, options.border === 'replicate');
+  const rgb = [0, 0, 0];
+  const planeSize = width * height;
+
+  for (let v = 0; v < height; v++) {
+    for (let u = 0; u < width; u++) {
+      let r = 0;
+      let g = 0;
+      let bl = 0;
+      for (let j = 0; j < nv; j++) {
+        const y = v + (j + 0.5) / nv;
+        for (let i = 0; i < nu; i++) {
+          const x = u + (i + 0.5) / nu;
+          // Source pixel centres are at half-integers: shift to index space.
+          sampler(a * x + b * y + c - 0.5, d * x + e * y + f - 0.5, rgb);
+          r += rgb[0];
+          g += rgb[1];
+          bl += rgb[2];
+        }
+      }
+      r *= weight;
+      g *= weight;
+      bl *= weight;
+      const pixel = v * width + u;
+      if (channels === 1) {
+        target[offset + pixel] = (0.299 * r + 0.587 * g + 0.114 * bl) * scale + bias;
+      } else if (layout === 'nhwc') {
+        const o = offset + pixel * 3;
+        target[o] = r * scale + bias;
+        target[o + 1] = g * scale + bias;
+        target[o + 2] = bl * scale + bias;
+      } else {
+        target[offset + pixel] = r * scale + bias;
+        target[offset + planeSize + pixel] = g * scale + bias;
+        target[offset + 2 * planeSize + pixel] = bl * scale + bias;
+      }
+    }
+  }
+  return target;
+}
+
+type Sampler = (x: number, y: number, rgb: number[]) => void;
+
+/** Bilinear RGB lookup at index-space coordinates (pixel (i, j) is at x = i, y = j). */
+function makeBilinearSampler(frame: RgbaImage, replicate: boolean): Sampler {
+  const { width, height, data } = frame;
+  const maxX = width - 1;
+  const maxY = height - 1;
+  return (x, y, rgb) => {
+    if (replicate) {
+      x = x < 0 ? 0 : x > maxX ? maxX : x;
+      y = y < 0 ? 0 : y > maxY ? maxY : y;
+    } else if (x <= -1 || y <= -1 || x >= width || y >= height) {
+      rgb[0] = 0;
+      rgb[1] = 0;
+      rgb[2] = 0;
+      return;
+    }
+    const x0 = Math.floor(x);
+    const y0 = Math.floor(y);
+    const fx = x - x0;
+    const fy = y - y0;
+    // Taps outside the frame (only with the zero border) read black with weight intact.
+    const inX0 = x0 >= 0;
+    const inX1 = x0 + 1 <= maxX;
+    const inY0 = y0 >= 0;
+    const inY1 = y0 + 1 <= maxY;
+    const w00 = inX0 && inY0 ? (1 - fx) * (1 - fy) : 0;
+    const w10 = inX1 && inY0 ? fx * (1 - fy) : 0;
+    const w01 = inX0 && inY1 ? (1 - fx) * fy : 0;
+    const w11 = inX1 && inY1 ? fx * fy : 0;
+    const row0 = y0 * width;
+    const row1 = row0 + width;
+    const p00 = (row0 + x0) * 4;
+    const p10 = p00 + 4;
+    const p01 = (row1 + x0) * 4;
+    const p11 = p01 + 4;
+    for (let ch = 0; ch < 3; ch++) {
+      let s = 0;
+      if (w00 !== 0) s += w00 * data[p00 + ch];
+      if (w10 !== 0) s += w10 * data[p10 + ch];
+      if (w01 !== 0) s += w01 * data[p01 + ch];
+      if (w11 !== 0) s += w11 * data[p11 + ch];
+      rgb[ch] = s;
+    }
+  };
+}
+
+/** @throws RangeError when the frame's size and data disagree or it is empty. */
+export function checkFrame(frame: RgbaImage): void {
+  const { width, height, data } = frame;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`frame: expected a positive integer width and height, got ${width}x${height}`);
+  }
+  if (data.length !== width * height * 4) {
+    throw new RangeError(
+      `frame: a ${width}x${height} RGBA image needs ${width * height * 4} bytes, got ${data.length}`,
+    );
+  }
+}
