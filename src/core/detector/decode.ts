@@ -27,7 +27,10 @@ export function decodeDetections(
   inputSize: number,
   minScore: number,
 ): FaceDetection[] {
-  if (regressors.length !== anchors.length * VALUES_PER_ANCHOR || logits.length !== anchors.length) {
+  if (
+    regressors.length !== anchors.length * VALUES_PER_ANCHOR ||
+    logits.length !== anchors.length
+  ) {
     throw new RangeError(
       `face detector: expected ${anchors.length} anchors x ${VALUES_PER_ANCHOR} regressors and ${anchors.length} scores, got ${regressors.length} and ${logits.length} values`,
     );

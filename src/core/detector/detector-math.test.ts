@@ -43,9 +43,9 @@ describe('decodeDetections', () => {
   });
 
   it('rejects outputs that do not match the anchors', () => {
-    expect(() => decodeDetections(new Float32Array(10), new Float32Array(1), [{ x: 0, y: 0 }], 128, 0.5)).toThrow(
-      /expected 1 anchors x 16 regressors/,
-    );
+    expect(() =>
+      decodeDetections(new Float32Array(10), new Float32Array(1), [{ x: 0, y: 0 }], 128, 0.5),
+    ).toThrow(/expected 1 anchors x 16 regressors/);
   });
 });
 

@@ -44,10 +44,14 @@ export function resolveFaceDetectorOptions(
   checkUnit(`${prefix}.minScore`, minScore);
   checkUnit(`${prefix}.nmsIou`, nmsIou);
   if (!(maxFaces >= 1) || (Number.isFinite(maxFaces) && !Number.isInteger(maxFaces))) {
-    throw new RangeError(`${prefix}.maxFaces: expected a whole number of at least 1, got ${maxFaces}`);
+    throw new RangeError(
+      `${prefix}.maxFaces: expected a whole number of at least 1, got ${maxFaces}`,
+    );
   }
   if (tiling !== 'off' && tiling !== 'auto') {
-    throw new RangeError(`${prefix}.tiling: expected 'off' or 'auto', got ${JSON.stringify(tiling)}`);
+    throw new RangeError(
+      `${prefix}.tiling: expected 'off' or 'auto', got ${JSON.stringify(tiling)}`,
+    );
   }
   return { minScore, nmsIou, maxFaces, tiling, session: options.session ?? {} };
 }

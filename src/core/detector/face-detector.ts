@@ -49,14 +49,28 @@ export class FaceDetector {
     options: FaceDetectorOptions = {},
   ): Promise<FaceDetector> {
     const resolved = resolveFaceDetectorOptions(options);
-    const session = await ModelSession.create(runtime, model, FACE_DETECTOR_MODEL_NAME, resolved.session);
+    const session = await ModelSession.create(
+      runtime,
+      model,
+      FACE_DETECTOR_MODEL_NAME,
+      resolved.session,
+    );
     try {
       const input = imageInputLayout(session.name, session.inputs[0], 3);
       if (input.width !== input.height) {
-        throw new Error(`${session.name}: expected a square input, got ${input.width}x${input.height}`);
+        throw new Error(
+          `${session.name}: expected a square input, got ${input.width}x${input.height}`,
+        );
       }
       const anchors = generateAnchors(input.width);
-      return new FaceDetector(runtime, session, input, anchors, findOutputs(session, anchors.length), resolved);
+      return new FaceDetector(
+        runtime,
+        session,
+        input,
+        anchors,
+        findOutputs(session, anchors.length),
+        resolved,
+      );
     } catch (err) {
       await session.release();
       throw err;
@@ -77,7 +91,12 @@ export class FaceDetector {
   async detect(frame: RgbaImage): Promise<FaceDetection[]> {
     checkFrame(frame);
     const found: FaceDetection[] = [];
-    for (const region of searchRegions(frame.width, frame.height, this.inputSize, this.options.tiling)) {
+    for (const region of searchRegions(
+      frame.width,
+      frame.height,
+      this.inputSize,
+      this.options.tiling,
+    )) {
       found.push(...(await this.detectInRegion(frame, region)));
     }
     return weightedNms(found, this.options.nmsIou).slice(0, this.options.maxFaces);
@@ -99,12 +118,20 @@ export class FaceDetector {
       border: 'zero',
     });
     const dims = layout === 'nhwc' ? [1, size, size, 3] : [1, 3, size, size];
-    const feeds = { [this.session.inputs[0].name]: new this.runtime.Tensor('float32', pixels, dims) };
+    const feeds = {
+      [this.session.inputs[0].name]: new this.runtime.Tensor('float32', pixels, dims),
+    };
     const result = await this.session.run(feeds);
     const regressors = floatData(this.session.name, result, this.outputs.regressors);
     const logits = floatData(this.session.name, result, this.outputs.scores);
 
-    const normalised = decodeDetections(regressors, logits, this.anchors, size, this.options.minScore);
+    const normalised = decodeDetections(
+      regressors,
+      logits,
+      this.anchors,
+      size,
+      this.options.minScore,
+    );
     return normalised.map((d) => toSource(d, cropToSource, size));
   }
 
@@ -132,7 +159,10 @@ function toSource(d: FaceDetection, cropToSource: Affine, size: number): FaceDet
 }
 
 /** Tells the regressor output ([1, anchors, 16]) from the score output ([1, anchors, 1]). */
-function findOutputs(session: ModelSession, anchorCount: number): { regressors: string; scores: string } {
+function findOutputs(
+  session: ModelSession,
+  anchorCount: number,
+): { regressors: string; scores: string } {
   const lastDim = (shape: readonly (number | string)[]) => shape[shape.length - 1];
   const regressors = session.outputs.find((o) => lastDim(o.shape) === VALUES_PER_ANCHOR);
   const scores = session.outputs.find((o) => lastDim(o.shape) === 1);
@@ -145,10 +175,16 @@ function findOutputs(session: ModelSession, anchorCount: number): { regressors: 
   return { regressors: regressors.name, scores: scores.name };
 }
 
-export function floatData(modelName: string, result: Record<string, Tensor>, name: string): Float32Array {
+export function floatData(
+  modelName: string,
+  result: Record<string, Tensor>,
+  name: string,
+): Float32Array {
   const tensor = result[name];
   if (!tensor || !(tensor.data instanceof Float32Array)) {
-    throw new Error(`${modelName}: expected float32 output "${name}", got ${tensor ? tensor.type : 'nothing'}`);
+    throw new Error(
+      `${modelName}: expected float32 output "${name}", got ${tensor ? tensor.type : 'nothing'}`,
+    );
   }
   return tensor.data;
 }

@@ -23,14 +23,18 @@ export function iou(a: Box, b: Box): number {
  * Clusters detections whose IoU with the current best exceeds `iouThreshold` and replaces each
  * cluster by its score-weighted mean. Returns the merged detections, best first.
  */
-export function weightedNms(detections: readonly FaceDetection[], iouThreshold: number): FaceDetection[] {
+export function weightedNms(
+  detections: readonly FaceDetection[],
+  iouThreshold: number,
+): FaceDetection[] {
   let remaining = [...detections].sort((p, q) => q.score - p.score);
   const kept: FaceDetection[] = [];
   while (remaining.length > 0) {
     const best = remaining[0];
     const cluster: FaceDetection[] = [];
     const rest: FaceDetection[] = [];
-    for (const d of remaining) (iou(best.box, d.box) > iouThreshold || d === best ? cluster : rest).push(d);
+    for (const d of remaining)
+      (iou(best.box, d.box) > iouThreshold || d === best ? cluster : rest).push(d);
     kept.push(cluster.length === 1 ? best : blend(cluster, best.score));
     remaining = rest;
   }

@@ -31,8 +31,10 @@ export function imageInputLayout(
     );
   }
   const [, d1, d2, d3] = dims;
-  if (d3 === channels && fixed(d1) && fixed(d2)) return { layout: 'nhwc', height: d1, width: d2, channels };
-  if (d1 === channels && fixed(d2) && fixed(d3)) return { layout: 'nchw', height: d2, width: d3, channels };
+  if (d3 === channels && fixed(d1) && fixed(d2))
+    return { layout: 'nhwc', height: d1, width: d2, channels };
+  if (d1 === channels && fixed(d2) && fixed(d3))
+    return { layout: 'nchw', height: d2, width: d3, channels };
   throw new Error(
     `${modelName}: expected input "${input.name}" shaped [N, H, W, ${channels}] or [N, ${channels}, H, W], got [${dims.join(', ')}]`,
   );

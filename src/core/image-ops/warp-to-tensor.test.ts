@@ -34,7 +34,12 @@ describe('warpToTensor', () => {
 
   it('computes BT.601 luma for grey output', () => {
     const img = image(1, 1, () => [200, 100, 50]);
-    const out = warpToTensor(img, [1, 0, 0, 0, 1, 0], { ...base, colour: 'grey', width: 1, height: 1 });
+    const out = warpToTensor(img, [1, 0, 0, 0, 1, 0], {
+      ...base,
+      colour: 'grey',
+      width: 1,
+      height: 1,
+    });
     expect(out[0]).toBeCloseTo(0.299 * 200 + 0.587 * 100 + 0.114 * 50, 4);
   });
 
@@ -47,7 +52,12 @@ describe('warpToTensor', () => {
 
   it('averages (not aliases) when shrinking a fine stripe pattern', () => {
     const img = image(64, 64, (x) => (x % 2 === 0 ? [255, 255, 255] : [0, 0, 0]));
-    const out = warpToTensor(img, [8, 0, 0, 0, 8, 0], { ...base, colour: 'grey', width: 8, height: 8 });
+    const out = warpToTensor(img, [8, 0, 0, 0, 8, 0], {
+      ...base,
+      colour: 'grey',
+      width: 8,
+      height: 8,
+    });
     for (const v of out) expect(v).toBeCloseTo(127.5, 0);
   });
 
@@ -55,7 +65,9 @@ describe('warpToTensor', () => {
     const img = image(2, 2, () => [90, 90, 90]);
     const far = [1, 0, 100, 0, 1, 100] as const;
     expect(warpToTensor(img, far, { ...base, width: 1, height: 1 })[0]).toBe(0);
-    expect(warpToTensor(img, far, { ...base, border: 'replicate', width: 1, height: 1 })[0]).toBe(90);
+    expect(warpToTensor(img, far, { ...base, border: 'replicate', width: 1, height: 1 })[0]).toBe(
+      90,
+    );
   });
 
   it('rejects a frame whose data does not match its size', () => {

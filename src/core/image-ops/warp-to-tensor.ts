@@ -149,7 +149,9 @@ function makeBilinearSampler(frame: RgbaImage, replicate: boolean): Sampler {
 export function checkFrame(frame: RgbaImage): void {
   const { width, height, data } = frame;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new RangeError(`frame: expected a positive integer width and height, got ${width}x${height}`);
+    throw new RangeError(
+      `frame: expected a positive integer width and height, got ${width}x${height}`,
+    );
   }
   if (data.length !== width * height * 4) {
     throw new RangeError(

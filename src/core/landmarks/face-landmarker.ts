@@ -43,7 +43,12 @@ export class FaceLandmarker {
     options: FaceLandmarkerOptions = {},
   ): Promise<FaceLandmarker> {
     const resolved = resolveFaceLandmarkerOptions(options);
-    const session = await ModelSession.create(runtime, model, FACE_LANDMARKS_MODEL_NAME, resolved.session);
+    const session = await ModelSession.create(
+      runtime,
+      model,
+      FACE_LANDMARKS_MODEL_NAME,
+      resolved.session,
+    );
     try {
       const input = imageInputLayout(session.name, session.inputs[0], 3);
       return new FaceLandmarker(runtime, session, input, findOutputs(session), resolved);
@@ -66,7 +71,9 @@ export class FaceLandmarker {
       border: 'replicate',
     });
     const dims = layout === 'nhwc' ? [1, height, width, 3] : [1, 3, height, width];
-    const feeds = { [this.session.inputs[0].name]: new this.runtime.Tensor('float32', pixels, dims) };
+    const feeds = {
+      [this.session.inputs[0].name]: new this.runtime.Tensor('float32', pixels, dims),
+    };
     const result = await this.session.run(feeds);
     const raw = floatData(this.session.name, result, this.outputs.points);
     const presenceLogit = floatData(this.session.name, result, this.outputs.presence)[0];

@@ -43,7 +43,10 @@ export function roiFromDetection(detection: FaceDetection, scale = DEFAULT_ROI_S
  * The mesh ROI from landmarks already found (a previous frame's, or a first pass's): rotation
  * from the outer eye corners 33 and 263, box around all points.
  */
-export function roiFromLandmarks(landmarks: readonly Point[], scale = DEFAULT_ROI_SCALE): RotatedRect {
+export function roiFromLandmarks(
+  landmarks: readonly Point[],
+  scale = DEFAULT_ROI_SCALE,
+): RotatedRect {
   return squareRoi(
     boundsOf(landmarks),
     rotationOf(landmarks[MESH_RIGHT_EYE_OUTER], landmarks[MESH_LEFT_EYE_OUTER]),
