@@ -1,4 +1,8 @@
-"""``python -m training``: train, evaluate and export the expression classifier."""
+"""``python -m training``: train, evaluate and export the expression classifier.
+
+Commands: ``sizes`` (parameters and fp32 sizes of the architectures), ``train``, ``evaluate``
+(metrics and figures from a checkpoint or an ONNX file) and ``export`` (checkpoint to ONNX).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,32 @@ import sys
 from pathlib import Path
 
 from . import data as fer_data
+from .export import ExportError
 from .train import RECIPES, Recipe
 
 DEFAULT_DATA = Path.home() / ".cache" / "fer2013"
+DEFAULT_ONNX = Path("models") / "expression.onnx"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a classifier; resumes when --run-dir has last.pt")
+    commands.add_parser(
+        "sizes",
+        help="print parameter counts and fp32 sizes of every architecture beside the paper's",
+    )
+
+    train = commands.add_parser(
+        "train", help="train a classifier; resumes when --run-dir has last.pt"
+    )
     _add_data_args(train)
-    train.add_argument("--recipe", choices=sorted(RECIPES), default="fast", help="base settings (default: fast)")
-    train.add_argument("--run-dir", type=Path, required=True, help="folder for checkpoints and logs")
+    train.add_argument(
+        "--recipe", choices=sorted(RECIPES), default="fast", help="base settings (default: fast)"
+    )
+    train.add_argument(
+        "--run-dir", type=Path, required=True, help="folder for checkpoints and logs"
+    )
     overrides = train.add_argument_group("recipe overrides (default: the recipe's value)")
     for field in dataclasses.fields(Recipe):
         flag = "--" + field.name.replace("_", "-")
@@ -28,6 +45,44 @@ def build_parser() -> argparse.ArgumentParser:
             overrides.add_argument(flag, type=_parse_bool, metavar="{true,false}")
         else:
             overrides.add_argument(flag, type=_field_type(field))
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="PublicTest and PrivateTest accuracy (center crop and ten crops), recall, figures",
+    )
+    _add_data_args(evaluate)
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", type=Path, help="a best.pt or last.pt of a run")
+    source.add_argument("--onnx", type=Path, help="an ONNX file written by the export command")
+    evaluate.add_argument(
+        "--out",
+        type=Path,
+        help="folder for metrics.json and the PNG figures (default: <checkpoint folder>/"
+        "evaluation-<checkpoint name> for a checkpoint, out/evaluation-<onnx name> for ONNX)",
+    )
+
+    export = commands.add_parser("export", help="write a checkpoint as ONNX with its metadata")
+    _add_data_args(export)
+    export.add_argument(
+        "--checkpoint", type=Path, required=True, help="a best.pt or last.pt of a run"
+    )
+    export.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_ONNX,
+        help=f"ONNX file to write (default: {DEFAULT_ONNX})",
+    )
+    export.add_argument(
+        "--metrics",
+        type=Path,
+        help="metrics.json of `evaluate --checkpoint` on the same checkpoint: its accuracies go into "
+        "the metadata (default: no accuracies)",
+    )
+    export.add_argument(
+        "--int8",
+        action="store_true",
+        help="also write <out name>-int8.onnx, statically quantized with Training calibration",
+    )
     return parser
 
 
@@ -39,7 +94,9 @@ def _add_data_args(parser: argparse.ArgumentParser) -> None:
         help=f"FER2013 image release folder or fer2013.csv (default: {DEFAULT_DATA})",
     )
     parser.add_argument(
-        "--allow-partial", action="store_true", help="accept split counts that differ from FER2013's"
+        "--allow-partial",
+        action="store_true",
+        help="accept split counts that differ from FER2013's",
     )
 
 
@@ -67,7 +124,9 @@ def _train(args: argparse.Namespace) -> int:
 
     recipe = RECIPES[args.recipe]
     changes = {
-        f.name: getattr(args, f.name) for f in dataclasses.fields(Recipe) if getattr(args, f.name) is not None
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(Recipe)
+        if getattr(args, f.name) is not None
     }
     recipe = dataclasses.replace(recipe, **changes)
     best = train(_load_data(args), recipe, args.run_dir, log=lambda line: print(line, flush=True))
@@ -75,11 +134,51 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sizes(args: argparse.Namespace) -> int:
+    from .models import size_table
+
+    print(
+        f"{'arch':<14}{'parameters':>12}{'fp32 MiB':>10}{'saved MiB':>11}{'paper MB':>10}{'diff':>8}"
+    )
+    for row in size_table():
+        print(
+            f"{row['arch']:<14}{row['parameters']:>12,}{row['fp32_mib']:>10.2f}{row['saved_mib']:>11.2f}"
+            f"{row['published_mb']:>10.2f}{100 * row['difference']:>+7.2f}%"
+        )
+    print(
+        "fp32 MiB: 4 bytes x (parameters + BatchNorm statistics) / 2**20; saved MiB: the size of "
+        "torch.save(state_dict) / 2**20, what the paper's sizes match"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from . import report
+
+    if args.out is not None:
+        out = args.out
+    elif args.checkpoint is not None:
+        out = args.checkpoint.parent / f"evaluation-{args.checkpoint.stem}"
+    else:
+        out = Path("out") / f"evaluation-{args.onnx.stem}"
+    classify, info = report.load_source(args.checkpoint, args.onnx)
+    report.run(classify, info, _load_data(args), args.data, out)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    export(args.checkpoint, args.out, _load_data(args), metrics=args.metrics, int8=args.int8)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    commands = {"sizes": _sizes, "train": _train, "evaluate": _evaluate, "export": _export}
     try:
-        return {"train": _train}[args.command](args)
-    except (fer_data.DatasetError, FileNotFoundError, ValueError) as err:
+        return commands[args.command](args)
+    except (fer_data.DatasetError, FileNotFoundError, ValueError, ExportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -77,6 +77,10 @@ def load(path: str | os.PathLike[str]) -> Fer2013:
     return load_csv(path)
 
 
+# Which Usage prefixes each folder of the image release may hold.
+_FOLDER_SPLITS = {"train": ("Training",), "test": ("PublicTest", "PrivateTest")}
+
+
 def load_image_release(root: Path) -> Fer2013:
     """Load ``train/<class>/*.jpg`` and ``test/<class>/*.jpg``, taking the split from the name prefix."""
     images: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
@@ -92,9 +96,10 @@ def load_image_release(root: Path) -> Fer2013:
             label = LABELS.index(class_dir.name)
             for file in sorted(class_dir.iterdir()):
                 split = file.name.split("_", 1)[0]
-                if split not in SPLITS:
+                if split not in _FOLDER_SPLITS[folder]:
+                    expected = " or ".join(s + "_" for s in _FOLDER_SPLITS[folder])
                     raise DatasetError(
-                        f"{file}: file name must start with {', '.join(s + '_' for s in SPLITS)}"
+                        f"{file}: file names under {folder}/ must start with {expected}"
                     )
                 images[split].append(_decode_image(file))
                 labels[split].append(label)
@@ -121,10 +126,14 @@ def load_csv(csv_path: Path) -> Fer2013:
                 raise DatasetError(f"{where}: not a number ({err})") from None
             if not 0 <= label < len(LABELS):
                 raise DatasetError(f"{where}: emotion {label} is outside 0..{len(LABELS) - 1}")
-            if pixels.size != IMAGE_SIZE * IMAGE_SIZE or pixels.min() < 0 or pixels.max() > 255:
+            if pixels.size != IMAGE_SIZE * IMAGE_SIZE:
                 raise DatasetError(
-                    f"{where}: expected {IMAGE_SIZE * IMAGE_SIZE} pixel values in 0..255, "
-                    f"found {pixels.size}"
+                    f"{where}: expected {IMAGE_SIZE * IMAGE_SIZE} pixel values, found {pixels.size}"
+                )
+            if pixels.min() < 0 or pixels.max() > 255:
+                raise DatasetError(
+                    f"{where}: expected pixel values in 0..255, "
+                    f"found {pixels.min()}..{pixels.max()}"
                 )
             usage = row["Usage"]
             if usage not in SPLITS:
@@ -137,14 +146,16 @@ def load_csv(csv_path: Path) -> Fer2013:
 def load_cached(path: str | os.PathLike[str], cache_dir: Path | None = None) -> Fer2013:
     """Like :func:`load`, but reuse a decoded ``.npz`` copy keyed by the source's path and mtime."""
     path = Path(path).resolve()
-    cache_dir = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "emoji-mask"
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file or folder")
+    cache_dir = (
+        cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "emoji-mask"
+    )
     key = hashlib.sha256(f"{path}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:16]
     cache = cache_dir / f"fer2013-{key}.npz"
     if cache.exists():
         with np.load(cache) as arrays:
-            return Fer2013(
-                {s: Split(arrays[f"{s}_images"], arrays[f"{s}_labels"]) for s in SPLITS}
-            )
+            return Fer2013({s: Split(arrays[f"{s}_images"], arrays[f"{s}_labels"]) for s in SPLITS})
     data = load(path)
     cache_dir.mkdir(parents=True, exist_ok=True)
     arrays = {}

@@ -169,6 +169,8 @@ def train(data: Fer2013, recipe: Recipe, run_dir: Path, log=print) -> dict:
         if ema is not None:
             ema.load_state_dict(state["ema"])
         generator.set_state(state["generator"])
+        if "torch_rng" in state:  # absent in checkpoints written before it was saved
+            torch.set_rng_state(state["torch_rng"])
         start_epoch, best = state["epoch"] + 1, state["best"]
         log(f"resuming {run_dir} at epoch {start_epoch + 1}/{recipe.epochs}")
 
@@ -228,6 +230,8 @@ def train(data: Fer2013, recipe: Recipe, run_dir: Path, log=print) -> dict:
             "optimizer": optimizer.state_dict(),
             "ema": ema.state_dict() if ema is not None else None,
             "generator": generator.get_state(),
+            # Dropout draws from torch's global generator; saving it makes a resumed run identical.
+            "torch_rng": torch.get_rng_state(),
             "best": best,
         }
         _save_atomic(state, last)
