@@ -65,14 +65,28 @@ export type Matrix3 = [number, number, number, number, number, number, number, n
 
 /** What the pipeline found for one face in one frame. */
 export interface FaceResult {
+  /**
+   * Identity of the face within one stream: the same face keeps its id from frame to frame while
+   * it is tracked. Ids start at 1 and are never reused within a stream.
+   */
+  id: number;
   /** Axis-aligned bounds of the face in source pixels. */
   box: Box;
   /** Detector or tracker confidence in 0..1. */
   score: number;
+  /**
+   * `live`: found in this frame. `held`: not found, its emoji kept where the face was (video
+   * only, briefly). `covered`: not found for longer, its last region painted opaque.
+   */
+  tracking: 'live' | 'held' | 'covered';
   expression: Expression;
   /** Probability of each expression; sums to 1. */
   probabilities: Record<Expression, number>;
   keypoints: MaskKeypoints;
-  /** The 468 face-mesh points in source pixels (z in the same pixel scale, larger is farther). */
+  /**
+   * The 468 face-mesh points in source pixels (z in the same pixel scale, larger is farther);
+   * empty when the mesh model rejected the face and the keypoints are estimated from the
+   * detector's coarser points instead.
+   */
   landmarks: { x: number; y: number; z: number }[];
 }

@@ -1,0 +1,110 @@
+/**
+ * Where an emoji goes on a face: the homography from the emoji's six keypoints to the face's,
+ * widened where needed so that the emoji's opaque disc covers the whole face outline.
+ */
+
+import type { EmojiArt } from '../emoji/emoji-pack.js';
+import { applyHomography, invertMatrix3, solveHomography } from '../geometry/homography.js';
+import type { HomographyFailure } from '../geometry/homography.js';
+import { convexHull } from '../geometry/point-sets.js';
+import type { MaskKeypoints, Matrix3, Point } from '../types.js';
+import { MASK_KEYPOINT_NAMES } from '../types.js';
+
+/**
+ * The silhouette of the face in MediaPipe's mesh, clockwise from the top of the forehead: what
+ * the emoji must cover.
+ */
+export const MESH_FACE_OVAL = [
+  10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
+  148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+] as const;
+
+/**
+ * How far past the outline the disc must reach, as a fraction of the disc's radius: covers the
+ * half-pixel antialiased rim of the disc and small landmark error at the jaw.
+ */
+export const COVER_MARGIN = 0.04;
+
+/** Largest widening of the emoji beyond its keypoint fit; beyond this the fit is not trusted. */
+const MAX_WIDENING = 3;
+
+export type EmojiFit =
+  | {
+      ok: true;
+      /** Emoji pixels to frame pixels. */
+      matrix: Matrix3;
+      /** How much the emoji was enlarged about its disc centre to cover the outline (>= 1). */
+      widening: number;
+    }
+  | { ok: false; reason: HomographyFailure | 'unbounded' };
+
+/**
+ * The homography placing `emoji` on a face with `keypoints`, enlarged about the emoji's disc
+ * centre (in emoji space, so the perspective of the fit is kept) until every `outline` point
+ * falls inside the disc with {@link COVER_MARGIN} to spare.
+ */
+export function placeEmoji(
+  emoji: EmojiArt,
+  keypoints: MaskKeypoints,
+  outline: readonly Point[],
+): EmojiFit {
+  const src = MASK_KEYPOINT_NAMES.map((name) => emoji.keypoints[name]);
+  const dst = MASK_KEYPOINT_NAMES.map((name) => keypoints[name]);
+  const fit = solveHomography(src, dst);
+  if (!fit.ok) return fit;
+
+  const inverse = invertMatrix3(fit.matrix);
+  if (inverse === null) return { ok: false, reason: 'degenerate' };
+  const { centerX, centerY, radius } = emoji.cover;
+  let farthest = 0;
+  for (const p of outline) {
+    const q = applyHomography(inverse, p);
+    const d = Math.hypot(q.x - centerX, q.y - centerY);
+    if (!Number.isFinite(d)) return { ok: false, reason: 'unbounded' };
+    farthest = Math.max(farthest, d);
+  }
+  const widening = Math.max(1, (farthest / radius) * (1 + COVER_MARGIN));
+  if (widening > MAX_WIDENING) return { ok: false, reason: 'unbounded' };
+  return { ok: true, matrix: scaleAbout(fit.matrix, centerX, centerY, widening), widening };
+}
+
+/** `matrix` after first scaling emoji space by `s` about (cx, cy): M * T(c) * S(s) * T(-c). */
+function scaleAbout(m: Matrix3, cx: number, cy: number, s: number): Matrix3 {
+  // T(c) S T(-c) = [s 0 cx(1-s); 0 s cy(1-s); 0 0 1]
+  const tx = cx * (1 - s);
+  const ty = cy * (1 - s);
+  return [
+    m[0] * s,
+    m[1] * s,
+    m[0] * tx + m[1] * ty + m[2],
+    m[3] * s,
+    m[4] * s,
+    m[3] * tx + m[4] * ty + m[5],
+    m[6] * s,
+    m[7] * s,
+    m[6] * tx + m[7] * ty + m[8],
+  ];
+}
+
+/**
+ * The region to paint opaque when an emoji cannot be placed: the convex hull of `points`
+ * grown by `grow` times its size about its centre, plus a pixel.
+ */
+export function coverPolygon(points: readonly Point[], grow = 0.15): Point[] {
+  const hull = convexHull(points);
+  let cx = 0;
+  let cy = 0;
+  for (const p of hull) {
+    cx += p.x;
+    cy += p.y;
+  }
+  cx /= hull.length;
+  cy /= hull.length;
+  return hull.map((p) => {
+    const dx = p.x - cx;
+    const dy = p.y - cy;
+    const d = Math.hypot(dx, dy) || 1;
+    const k = 1 + grow + 1 / d;
+    return { x: cx + dx * k, y: cy + dy * k };
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * The whole pipeline on real photographs and a real clip, with the shipped models and emoji.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { loadEmojiPack } from '../../node/emoji-loader.js';
+import { ffmpegPath } from '../../node/ffmpeg-binaries.js';
+import { readImageFile } from '../../node/image-io.js';
+import { readMaskerModels } from '../../node/node-masker.js';
+import { decodeVideoFrames } from '../../node/video-io.js';
+import { probeVideo } from '../../node/video-probe.js';
+import type { FaceResult, Point, RgbaImage } from '../types.js';
+import { Masker } from './masker.js';
+
+const MEDIA = path.resolve(import.meta.dirname, '../../../../shared/media');
+
+let masker: Masker;
+let strict: Masker;
+
+beforeAll(async () => {
+  const [models, emoji] = await Promise.all([readMaskerModels(), loadEmojiPack()]);
+  masker = await Masker.create(ort, models, emoji);
+  strict = await Masker.create(ort, models, emoji, { strict: true });
+});
+
+afterAll(async () => {
+  await masker?.dispose();
+  await strict?.dispose();
+});
+
+async function photo(name: string): Promise<RgbaImage> {
+  return (await readImageFile(path.join(MEDIA, name))).image;
+}
+
+function copy(image: RgbaImage): RgbaImage {
+  return { width: image.width, height: image.height, data: new Uint8Array(image.data) };
+}
+
+function pixel(image: RgbaImage, p: Point): [number, number, number] {
+  const i = (Math.round(p.y) * image.width + Math.round(p.x)) * 4;
+  return [image.data[i], image.data[i + 1], image.data[i + 2]];
+}
+
+/** The fraction of points where `a` and `b` differ by more than a JPEG's noise. */
+function changedFraction(a: RgbaImage, b: RgbaImage, points: readonly Point[]): number {
+  let changed = 0;
+  for (const p of points) {
+    const [r0, g0, b0] = pixel(a, p);
+    const [r1, g1, b1] = pixel(b, p);
+    if (Math.abs(r0 - r1) + Math.abs(g0 - g1) + Math.abs(b0 - b1) > 30) changed++;
+  }
+  return changed / points.length;
+}
+
+/** A grid of points inside the face outline (the outline shrunk towards its centre). */
+function insideFace(face: FaceResult, shrink = 0.9): Point[] {
+  const oval = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109];
+  const ring = oval.map((i) => face.landmarks[i]);
+  const cx = ring.reduce((s, p) => s + p.x, 0) / ring.length;
+  const cy = ring.reduce((s, p) => s + p.y, 0) / ring.length;
+  const points: Point[] = [];
+  for (const k of [0.25, 0.5, 0.75, 1]) {
+    for (const p of ring) points.push({ x: cx + (p.x - cx) * shrink * k, y: cy + (p.y - cy) * shrink * k });
+  }
+  return points;
+}
+
+describe('Masker on photos', () => {
+  it('masks the one face in obama-720p.jpg and leaves the rest of the picture alone', async () => {
+    const input = await photo('obama-720p.jpg');
+    const output = copy(input);
+    const faces = await masker.process(output);
+    expect(faces).toHaveLength(1);
+    const [face] = faces;
+    expect(face.tracking).toBe('live');
+    expect(face.landmarks).toHaveLength(468);
+    expect(face.score).toBeGreaterThan(0.5);
+    const sum = Object.values(face.probabilities).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 4);
+    expect(face.probabilities[face.expression]).toBe(Math.max(...Object.values(face.probabilities)));
+    // Subject's left eye is on the image's right.
+    expect(face.keypoints.leftEyeOuter.x).toBeGreaterThan(face.keypoints.rightEyeOuter.x);
+
+    // Every sampled point of the face, out to its silhouette, now shows emoji, not skin.
+    expect(changedFraction(input, output, insideFace(face, 0.97))).toBeGreaterThan(0.97);
+    // The emoji's yellow face colour dominates inside.
+    const yellow = insideFace(face, 0.9).filter((p) => {
+      const [r, g, b] = pixel(output, p);
+      return r > 200 && g > 140 && b < 120;
+    });
+    expect(yellow.length / insideFace(face, 0.9).length).toBeGreaterThan(0.6);
+    // Corners of the frame are untouched.
+    const corners = [{ x: 2, y: 2 }, { x: input.width - 3, y: 2 }, { x: 2, y: input.height - 3 }, { x: input.width - 3, y: input.height - 3 }];
+    expect(changedFraction(input, output, corners)).toBe(0);
+  });
+
+  it('masks both people in two_people.jpg, each face under its own emoji', async () => {
+    const input = await photo('two_people.jpg');
+    const output = copy(input);
+    const faces = await masker.process(output);
+    expect(faces).toHaveLength(2);
+    expect(new Set(faces.map((f) => f.id)).size).toBe(2);
+    const [a, b] = faces;
+    const apart = Math.abs(a.box.x + a.box.width / 2 - (b.box.x + b.box.width / 2));
+    expect(apart).toBeGreaterThan(Math.max(a.box.width, b.box.width) / 2);
+    for (const face of faces) expect(changedFraction(input, output, insideFace(face, 0.95))).toBeGreaterThan(0.95);
+  });
+
+  it('finds no face in dlib-faces/dogs.jpg and leaves every pixel as it was', async () => {
+    const input = await photo('dlib-faces/dogs.jpg');
+    const output = copy(input);
+    expect(await masker.process(output)).toEqual([]);
+    expect(Buffer.from(output.data).equals(Buffer.from(input.data))).toBe(true);
+  });
+
+  it('masks the faces in dlib-faces/bald_guys.jpg', async () => {
+    const input = await photo('dlib-faces/bald_guys.jpg');
+    const output = copy(input);
+    const faces = await masker.process(output);
+    // 24 panels, each with one face (counted by hand).
+    expect(faces.length).toBe(24);
+    for (const face of faces.filter((f) => f.landmarks.length > 0)) {
+      expect(changedFraction(input, output, insideFace(face, 0.9))).toBeGreaterThan(0.9);
+    }
+  });
+
+  it('gives the same answer twice for the same still image (no state carried over)', async () => {
+    const input = await photo('obama-240p.jpg');
+    const first = await masker.analyze(input);
+    const second = await masker.analyze(input);
+    expect(second.map((f) => f.box)).toEqual(first.map((f) => f.box));
+    expect(second.map((f) => f.expression)).toEqual(first.map((f) => f.expression));
+  });
+
+  it('in strict mode covers the whole frame when a face is lost, not just the face', async () => {
+    const input = await photo('obama-720p.jpg');
+    strict.reset();
+    await strict.process(copy(input), { timeMs: 0 });
+    const blank: RgbaImage = { width: input.width, height: input.height, data: new Uint8Array(input.data.length).fill(128) };
+    const faces = await strict.process(blank, { timeMs: 40 });
+    expect(faces.map((f) => f.tracking)).toEqual(['held']);
+    const cover = pixel(blank, { x: 5, y: 5 });
+    expect(cover).toEqual(pixel(blank, { x: input.width - 5, y: input.height - 5 }));
+    expect(cover).not.toEqual([128, 128, 128]);
+  });
+
+  it('throws once disposed', async () => {
+    const [models, emoji] = await Promise.all([readMaskerModels(), loadEmojiPack()]);
+    const m = await Masker.create(ort, models, emoji);
+    await m.dispose();
+    await m.dispose();
+    await expect(m.analyze(await photo('obama-240p.jpg'))).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('Masker on video', () => {
+  it('follows the face of a talking-head clip with one identity and masks every frame', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'masker-'));
+    try {
+      const clip = path.join(dir, 'clip.mp4');
+      execFileSync(ffmpegPath('ffmpeg'), ['-v', 'error', '-i', path.join(MEDIA, 'webcam/talking-d3.mp4'), '-t', '2', '-an', clip]);
+      masker.reset();
+      const ids = new Set<number>();
+      let frames = 0;
+      for await (const frame of decodeVideoFrames(await probeVideo(clip))) {
+        const input = copy(frame.image);
+        const faces = await masker.process(frame.image, { timeMs: frame.timeMs });
+        expect(faces.filter((f) => f.tracking === 'live')).toHaveLength(1);
+        for (const f of faces) ids.add(f.id);
+        const live = faces.find((f) => f.tracking === 'live')!;
+        if (live.landmarks.length > 0) expect(changedFraction(input, frame.image, insideFace(live, 0.9))).toBeGreaterThan(0.95);
+        frames++;
+      }
+      expect(frames).toBeGreaterThan(40);
+      expect(ids.size).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps each of two moving people under their own id', async () => {
+    const photoFrame = await photo('two_people.jpg');
+    const width = photoFrame.width - 60;
+    const window = (offset: number): RgbaImage => {
+      const data = new Uint8Array(width * photoFrame.height * 4);
+      for (let y = 0; y < photoFrame.height; y++) {
+        const from = (y * photoFrame.width + offset) * 4;
+        data.set(photoFrame.data.subarray(from, from + width * 4), y * width * 4);
+      }
+      return { width, height: photoFrame.height, data };
+    };
+    masker.reset();
+    let leftId = -1;
+    let rightId = -1;
+    for (let i = 0; i < 8; i++) {
+      // The camera pans 6 px a frame: both faces slide left.
+      const faces = await masker.analyze(window(i * 6), { timeMs: i * 40 });
+      expect(faces.filter((f) => f.tracking === 'live')).toHaveLength(2);
+      const [left, right] = [...faces].sort((a, b) => a.box.x - b.box.x);
+      if (i === 0) [leftId, rightId] = [left.id, right.id];
+      expect([left.id, right.id]).toEqual([leftId, rightId]);
+    }
+  });
+
+  it('fails closed: a lost face keeps its emoji, then an opaque cover, then is let go', async () => {
+    const input = await photo('obama-720p.jpg');
+    masker.reset();
+    const [seen] = await masker.process(copy(input), { timeMs: 1000 });
+    const grey = () => ({ width: input.width, height: input.height, data: new Uint8Array(input.data.length).fill(128) });
+
+    const heldFrame = grey();
+    const held = await masker.process(heldFrame, { timeMs: 1040 });
+    expect(held.map((f) => [f.id, f.tracking])).toEqual([[seen.id, 'held']]);
+    const centre = { x: seen.box.x + seen.box.width / 2, y: seen.box.y + seen.box.height / 2 };
+    expect(pixel(heldFrame, centre)).not.toEqual([128, 128, 128]);
+
+    const coveredFrame = grey();
+    const covered = await masker.process(coveredFrame, { timeMs: 1800 });
+    expect(covered.map((f) => f.tracking)).toEqual(['covered']);
+    expect(pixel(coveredFrame, centre)).toEqual([255, 204, 77]);
+
+    // A duplicate timestamp does not drop the cover.
+    expect((await masker.analyze(grey(), { timeMs: 1800 })).map((f) => f.tracking)).toEqual(['covered']);
+    // Found again: same id, live.
+    const back = await masker.process(copy(input), { timeMs: 1900 });
+    expect(back.map((f) => [f.id, f.tracking])).toEqual([[seen.id, 'live']]);
+    // Gone for longer than hold + cover: forgotten.
+    await masker.analyze(grey(), { timeMs: 2000 });
+    expect(await masker.analyze(grey(), { timeMs: 5000 })).toEqual([]);
+  });
+});

@@ -1,0 +1,402 @@
+/**
+ * The whole pipeline for one stream of frames: find faces, follow them, classify their
+ * expressions and draw the matching emoji over each.
+ */
+
+import { ExpressionClassifier } from '../classifier/expression-classifier.js';
+import { ferCropToSource } from '../classifier/face-align.js';
+import { FER_FRAMING, FER_MEAN_MESH } from '../classifier/fer-framing.js';
+import { buildMipChain, compositeMipmapped, fillPolygon, type MipChain } from '../compose/index.js';
+import { FaceDetector } from '../detector/face-detector.js';
+import type { FaceDetection } from '../detector/face-detector-result.js';
+import { iou } from '../detector/weighted-nms.js';
+import type { EmojiArt, EmojiPack } from '../emoji/emoji-pack.js';
+import type { Affine } from '../image-ops/affine.js';
+import { checkFrame, warpToTensor } from '../image-ops/warp-to-tensor.js';
+import { FaceLandmarker } from '../landmarks/face-landmarker.js';
+import type { FaceMesh } from '../landmarks/face-landmarker-result.js';
+import { maskKeypointsFromMesh } from '../landmarks/mesh-to-ibug.js';
+import { boundsOf, roiFromDetection, roiFromLandmarks } from '../landmarks/roi.js';
+import type { OrtRuntime } from '../runtime.js';
+import { SILENT_LOGGER, type Logger } from '../runtime.js';
+import {
+  EXPRESSIONS,
+  type Box,
+  type Expression,
+  type FaceResult,
+  type MaskKeypoints,
+  type Point,
+  type RgbaImage,
+} from '../types.js';
+import { FaceTrack, type TrackGeometry } from '../tracking/face-track.js';
+import { estimateFromDetection } from './detection-fallback.js';
+import { coverPolygon, MESH_FACE_OVAL, placeEmoji } from './mask-geometry.js';
+import type { MaskerModels, MaskerOptions } from './masker-options.js';
+
+/** Per-frame settings of {@link Masker.process}. */
+export interface FrameInfo {
+  /**
+   * Presentation time of the frame in milliseconds. Frames of one video pass increasing times;
+   * omit it for unrelated still images (each is then processed on its own).
+   */
+  timeMs?: number;
+}
+
+/** Below this face-presence probability the mesh is not trusted (MediaPipe's own threshold). */
+const MIN_PRESENCE = 0.5;
+/**
+ * A detection the mesh model rejects is still masked (from the detector's own keypoints) when
+ * the detector is at least this sure: a real face turned too far for the mesh is covered, while
+ * the weak detections the mesh rejects on animals and patterns (0.5-0.6 on the shared photos,
+ * where real faces score 0.77-0.96) are not.
+ */
+const FALLBACK_MIN_SCORE = 0.75;
+/** A detection or new face belongs to a tracked face when their boxes overlap this much. */
+const TRACK_MATCH_IOU = 0.2;
+/** Two faces whose boxes overlap this much are one face found twice. */
+const DUPLICATE_IOU = 0.5;
+/**
+ * The masker searches tiles as well as the whole frame unless told otherwise: the short-range
+ * detector alone misses faces under about a tenth of the frame (13 of 43 found on the dlib
+ * photos, 43 of 43 with tiles), and every face must be masked.
+ */
+export const DEFAULT_MASKER_TILING = 'auto';
+/** Painted where a face cannot be masked with its emoji: an emoji yellow, fully opaque. */
+const COVER_COLOUR = { r: 255, g: 204, b: 77, a: 255 };
+
+/** A face found in this frame, before it is classified. */
+interface Observation {
+  /** The track it continues, when it was found by following one. */
+  trackId: number | null;
+  box: Box;
+  score: number;
+  geometry: TrackGeometry;
+  /** Empty for a face the mesh rejected (keypoints then come from the detector). */
+  landmarks: FaceMesh['landmarks'];
+  crop: Affine | null;
+}
+
+export class Masker {
+  private tracks: FaceTrack[] = [];
+  /** The last accepted mesh of each live track, which seeds its mesh in the next frame. */
+  private readonly meshes = new Map<number, FaceMesh['landmarks']>();
+  private nextId = 1;
+  private disposed = false;
+  /** The outline drawn for each face of the last analysed frame, by face id. */
+  private readonly outlines = new Map<number, Point[]>();
+
+  private constructor(
+    private readonly detector: FaceDetector,
+    private readonly landmarker: FaceLandmarker,
+    private readonly classifier: ExpressionClassifier,
+    private readonly emoji: Readonly<Record<Expression, { art: EmojiArt; chain: MipChain }>>,
+    private readonly options: MaskerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Loads the three models and prepares the emoji pack; the masker owns the ONNX sessions.
+   *
+   * @throws Error naming the model file when one cannot be loaded.
+   */
+  static async create(
+    runtime: OrtRuntime,
+    models: MaskerModels,
+    emoji: EmojiPack,
+    options: MaskerOptions = {},
+  ): Promise<Masker> {
+    const session = options.session ?? {};
+    const prepared = {} as Record<Expression, { art: EmojiArt; chain: MipChain }>;
+    for (const name of EXPRESSIONS) {
+      const art = emoji[name];
+      if (!art) throw new Error(`emoji pack: no emoji for "${name}"`);
+      prepared[name] = { art, chain: buildMipChain(art.image) };
+    }
+
+    const loaded: { dispose(): Promise<void> }[] = [];
+    try {
+      const detector = await FaceDetector.create(runtime, models.detector, {
+        tiling: DEFAULT_MASKER_TILING,
+        ...options.detector,
+        session: { ...session, ...options.detector?.session },
+      });
+      loaded.push(detector);
+      const landmarker = await FaceLandmarker.create(runtime, models.landmarks, {
+        ...options.landmarks,
+        session: { ...session, ...options.landmarks?.session },
+      });
+      loaded.push(landmarker);
+      const classifier = await ExpressionClassifier.create(runtime, models.expression, { session });
+      return new Masker(detector, landmarker, classifier, prepared, options, options.logger ?? SILENT_LOGGER);
+    } catch (err) {
+      await Promise.all(loaded.map((m) => m.dispose()));
+      throw err;
+    }
+  }
+
+  /**
+   * Finds and classifies every face, without drawing.
+   *
+   * With `info.timeMs` the frame continues the stream of the previous calls: faces keep their
+   * ids, each face's mesh is seeded from its last position, keypoints and expressions are
+   * smoothed over time, and a face that is lost stays in the result as `held`, then `covered`
+   * (see {@link MaskerOptions.failClosed}). Without it the frame stands alone.
+   */
+  async analyze(frame: RgbaImage, info: FrameInfo = {}): Promise<FaceResult[]> {
+    this.checkUsable();
+    checkFrame(frame);
+    const video = info.timeMs !== undefined;
+    if (!video) this.reset();
+    const timeMs = info.timeMs ?? 0;
+
+    const detections = await this.detector.detect(frame);
+    const observations = await this.observe(frame, detections);
+    const probabilities = await this.classify(frame, observations);
+
+    const trackOptions = video
+      ? {
+          keypointSmoothing: this.options.keypointSmoothing,
+          expressionSmoothing: this.options.expressionSmoothing,
+          failClosed: this.options.failClosed,
+        }
+      : { keypointSmoothing: false as const, expressionSmoothing: false as const };
+    const seen = new Set<FaceTrack>();
+    observations.forEach((o, i) => {
+      const track =
+        this.tracks.find((t) => t.id === o.trackId) ??
+        this.tracks.find((t) => !seen.has(t) && iou(t.box, o.box) >= TRACK_MATCH_IOU);
+      if (track) {
+        track.see(o.geometry, probabilities[i], o.score, timeMs);
+        seen.add(track);
+        this.remember(track.id, o.landmarks);
+      } else {
+        const created = new FaceTrack(this.nextId++, o.geometry, probabilities[i], o.score, timeMs, trackOptions);
+        this.tracks.push(created);
+        seen.add(created);
+        this.remember(created.id, o.landmarks);
+      }
+    });
+    this.tracks = this.tracks.filter((t) => {
+      if (seen.has(t)) return true;
+      this.meshes.delete(t.id);
+      return video && t.miss(timeMs, frame);
+    });
+
+    this.outlines.clear();
+    return this.tracks.map((t) => {
+      this.outlines.set(t.id, t.geometry.outline);
+      return {
+        id: t.id,
+        box: t.box,
+        score: t.score,
+        tracking: t.state,
+        expression: t.expression,
+        probabilities: t.probabilities,
+        keypoints: t.geometry.keypoints,
+        landmarks: t.state === 'live' ? (this.meshes.get(t.id) ?? []) : [],
+      };
+    });
+  }
+
+  /**
+   * Draws the emoji of each face onto `frame`, in place. A `covered` face, or one whose emoji
+   * cannot be placed (degenerate keypoints), is painted over opaque instead: a face handed to
+   * this method is never left showing. With `strict`, any sign of doubt covers the whole frame.
+   */
+  render(frame: RgbaImage, faces: readonly FaceResult[]): void {
+    this.checkUsable();
+    checkFrame(frame);
+    if (this.options.strict && faces.some((f) => f.tracking !== 'live' || f.landmarks.length === 0)) {
+      fillPolygon(frame, frameOutline(frame), COVER_COLOUR);
+      return;
+    }
+    // Largest first, so that a small face's emoji is not hidden under a big neighbour's.
+    const bySize = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    for (const face of bySize) {
+      const outline = this.outlines.get(face.id) ?? outlineOf(face);
+      if (face.tracking === 'covered') {
+        fillPolygon(frame, coverPolygon(outline), COVER_COLOUR);
+        continue;
+      }
+      const { art, chain } = this.emoji[face.expression];
+      const placement = placeEmoji(art, face.keypoints, outline);
+      if (placement.ok) {
+        compositeMipmapped(frame, chain, placement.matrix);
+      } else {
+        this.logger.warn(`face ${face.id}: emoji not placed (${placement.reason}); covering it`);
+        fillPolygon(frame, coverPolygon(outline), COVER_COLOUR);
+      }
+    }
+  }
+
+  /** {@link analyze} then {@link render}: masks `frame` in place and returns what was found. */
+  async process(frame: RgbaImage, info: FrameInfo = {}): Promise<FaceResult[]> {
+    const faces = await this.analyze(frame, info);
+    this.render(frame, faces);
+    return faces;
+  }
+
+  /** Forgets every tracked face (call between unrelated videos). */
+  reset(): void {
+    this.tracks = [];
+    this.meshes.clear();
+    this.outlines.clear();
+  }
+
+  /** Releases the ONNX sessions; idempotent. Every other method throws afterwards. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all([this.detector.dispose(), this.landmarker.dispose(), this.classifier.dispose()]);
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new Error('Masker: this masker has been disposed');
+  }
+
+  private remember(id: number, landmarks: FaceMesh['landmarks']): void {
+    if (landmarks.length > 0) this.meshes.set(id, landmarks);
+    else this.meshes.delete(id);
+  }
+
+  /**
+   * Runs the mesh on every live face (seeded from its last mesh) and on every detection no
+   * live face explains (seeded from the detection, then refined once from its own mesh).
+   */
+  private async observe(frame: RgbaImage, detections: FaceDetection[]): Promise<Observation[]> {
+    const found: Observation[] = [];
+    const unexplained = new Set(detections);
+
+    for (const track of this.tracks) {
+      const last = this.meshes.get(track.id);
+      if (!last) continue;
+      const mesh = await this.landmarker.run(frame, roiFromLandmarks(last));
+      if (mesh.presence < MIN_PRESENCE) continue;
+      const observation = this.fromMesh(track.id, mesh, mesh.presence);
+      for (const d of detections) if (iou(d.box, observation.box) >= TRACK_MATCH_IOU) unexplained.delete(d);
+      found.push(observation);
+    }
+
+    for (const detection of unexplained) {
+      // A new face must pass the mesh twice: seeded from the detection, then from its own mesh.
+      const first = await this.landmarker.run(frame, roiFromDetection(detection));
+      const mesh =
+        first.presence >= MIN_PRESENCE
+          ? await this.landmarker.run(frame, roiFromLandmarks(first.landmarks))
+          : first;
+      if (mesh.presence >= MIN_PRESENCE) found.push(this.fromMesh(null, mesh, detection.score));
+      else if (detection.score >= FALLBACK_MIN_SCORE) found.push(this.fromDetection(detection));
+    }
+    return dropDuplicates(found);
+  }
+
+  private fromMesh(trackId: number | null, mesh: FaceMesh, score: number): Observation {
+    const outline = MESH_FACE_OVAL.map((i) => mesh.landmarks[i]);
+    return {
+      trackId,
+      box: boundsOf(outline),
+      score,
+      geometry: { keypoints: maskKeypointsFromMesh(mesh.landmarks), outline },
+      landmarks: mesh.landmarks,
+      crop: ferCropToSource(mesh.landmarks, FER_FRAMING, this.classifier.inputSize),
+    };
+  }
+
+  private fromDetection(detection: FaceDetection): Observation {
+    const { keypoints, outline } = estimateFromDetection(detection);
+    return {
+      trackId: null,
+      box: boundsOf(outline),
+      score: detection.score,
+      geometry: { keypoints, outline },
+      landmarks: [],
+      crop: ferCropFromKeypoints(keypoints, this.classifier.inputSize),
+    };
+  }
+
+  /** Expression probabilities of each observation; all seven equal when it has no crop. */
+  private async classify(
+    frame: RgbaImage,
+    observations: readonly Observation[],
+  ): Promise<Record<Expression, number>[]> {
+    const size = this.classifier.inputSize;
+    const withCrop = observations.filter((o) => o.crop !== null);
+    const pixels = new Float32Array(withCrop.length * size * size);
+    withCrop.forEach((o, i) =>
+      warpToTensor(
+        frame,
+        o.crop as Affine,
+        { width: size, height: size, colour: 'grey', layout: 'nchw', range: [0, 255], border: 'replicate' },
+        pixels,
+        i * size * size,
+      ),
+    );
+    const probs = withCrop.length > 0 ? await this.classifier.classifyCrops(pixels, withCrop.length) : null;
+    const labels = this.classifier.labels;
+    let next = 0;
+    return observations.map((o) => {
+      const out = {} as Record<Expression, number>;
+      if (o.crop === null || probs === null) {
+        for (const e of EXPRESSIONS) out[e] = 1 / EXPRESSIONS.length;
+        return out;
+      }
+      const row = next++;
+      labels.forEach((label, k) => (out[label] = probs[row * labels.length + k]));
+      return out;
+    });
+  }
+}
+
+/** The FER crop of a face known only by its keypoints (no mesh), fitted on those points. */
+function ferCropFromKeypoints(keypoints: MaskKeypoints, cropSize: number): Affine | null {
+  const framing = {
+    imageSize: FER_FRAMING.imageSize,
+    indices: FER_KEYPOINT_INDICES.map((_, i) => i),
+    points: FER_KEYPOINT_INDICES.map(([, index]) => FER_MEAN_MESH[index]),
+  };
+  return ferCropToSource(
+    FER_KEYPOINT_INDICES.map(([name]) => keypoints[name]),
+    framing,
+    cropSize,
+  );
+}
+
+/** Mesh indices of the masking keypoints that have a fixed mesh point, for the fallback crop. */
+const FER_KEYPOINT_INDICES: readonly (readonly [keyof MaskKeypoints, number])[] = [
+  ['rightEyeOuter', 33],
+  ['leftEyeOuter', 263],
+  ['mouthRight', 61],
+  ['mouthLeft', 291],
+  ['chin', 152],
+];
+
+function outlineOf(face: FaceResult): Point[] {
+  if (face.landmarks.length > 0) return MESH_FACE_OVAL.map((i) => face.landmarks[i]);
+  const { x, y, width, height } = face.box;
+  return [
+    { x, y },
+    { x: x + width, y },
+    { x: x + width, y: y + height },
+    { x, y: y + height },
+  ];
+}
+
+/** Keeps the first of any two faces whose boxes overlap heavily (tracked faces come first). */
+function dropDuplicates(faces: Observation[]): Observation[] {
+  const kept: Observation[] = [];
+  for (const face of faces) {
+    if (!kept.some((k) => iou(k.box, face.box) >= DUPLICATE_IOU)) kept.push(face);
+  }
+  return kept;
+}
+
+/** The whole frame, as a polygon grown a pixel past its edges. */
+function frameOutline(frame: RgbaImage): Point[] {
+  const { width: w, height: h } = frame;
+  return [
+    { x: -1, y: -1 },
+    { x: w + 1, y: -1 },
+    { x: w + 1, y: h + 1 },
+    { x: -1, y: h + 1 },
+  ];
+}
