@@ -1,10 +1,15 @@
-import { link, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { checkOutputPath, withAtomicOutput, writeFileAtomic } from './atomic-file.js';
+import {
+  checkOutputPath,
+  withAtomicOutput,
+  withAtomicOutputs,
+  writeFileAtomic,
+} from './atomic-file.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -35,6 +40,51 @@ describe('withAtomicOutput', () => {
     await writeFileAtomic(target, '{"a":1}');
     expect(await readdir(sub)).toEqual(['result.json']);
     expect(await readFile(target, 'utf8')).toBe('{"a":1}');
+  });
+});
+
+describe('withAtomicOutputs', () => {
+  it('renames every target into place once all are written', async () => {
+    const sub = await mkdtemp(path.join(dir, 'pair-'));
+    const video = path.join(sub, 'out.mp4');
+    const json = path.join(sub, 'out.jsonl');
+    const result = await withAtomicOutputs([video, json], async ([videoTemp, jsonTemp]) => {
+      await writeFile(videoTemp, 'video');
+      await writeFile(jsonTemp, 'lines');
+      expect((await readdir(sub)).filter((f) => f.endsWith('.partial'))).toHaveLength(2);
+      return 7;
+    });
+    expect(result).toBe(7);
+    expect((await readdir(sub)).sort()).toEqual(['out.jsonl', 'out.mp4']);
+    expect(await readFile(json, 'utf8')).toBe('lines');
+  });
+
+  it('leaves none of the targets when writing fails halfway', async () => {
+    const sub = await mkdtemp(path.join(dir, 'pair-fail-'));
+    const targets = [path.join(sub, 'out.mp4'), path.join(sub, 'out.jsonl')];
+    await expect(
+      withAtomicOutputs(targets, async ([videoTemp, jsonTemp]) => {
+        await writeFile(videoTemp, 'half a vid');
+        await writeFile(jsonTemp, '{"frame":0}');
+        throw new Error('frame 12 failed');
+      }),
+    ).rejects.toThrow('frame 12 failed');
+    expect(await readdir(sub)).toEqual([]);
+  });
+
+  it('takes back the first target when the second cannot be renamed', async () => {
+    const sub = await mkdtemp(path.join(dir, 'pair-rename-'));
+    const video = path.join(sub, 'out.mp4');
+    // A folder in the second target's place makes its rename fail.
+    const json = path.join(sub, 'taken');
+    await mkdir(path.join(json, 'child'), { recursive: true });
+    await expect(
+      withAtomicOutputs([video, json], async ([videoTemp, jsonTemp]) => {
+        await writeFile(videoTemp, 'video');
+        await writeFile(jsonTemp, 'lines');
+      }),
+    ).rejects.toThrow(`${json}: cannot write:`);
+    expect(await readdir(sub)).toEqual(['taken']);
   });
 });
 

@@ -47,6 +47,33 @@ export async function withAtomicOutput<T>(
   }
 }
 
+/**
+ * {@link withAtomicOutput} for several files that belong together (a masked video and its JSON):
+ * `write` gets one temporary path per target, and the targets are renamed into place only when it
+ * resolves. When `write` or a rename fails, every temporary file is removed, and so is any target
+ * already renamed, so the outputs appear all together or not at all.
+ */
+export async function withAtomicOutputs<T>(
+  targets: readonly string[],
+  write: (tempPaths: string[]) => Promise<T>,
+): Promise<T> {
+  const temps = targets.map(tempPathFor);
+  const renamed: string[] = [];
+  try {
+    const result = await write(temps);
+    for (const [i, target] of targets.entries()) {
+      await rename(temps[i], target).catch((error: unknown) => {
+        throw new FileError(target, `cannot write: ${describeFsError(error)}`, { cause: error });
+      });
+      renamed.push(target);
+    }
+    return result;
+  } catch (error) {
+    await Promise.all([...temps, ...renamed].map(removeQuietly));
+    throw error;
+  }
+}
+
 /** Writes `data` to `target` through a temporary file and a rename. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   await withAtomicOutput(target, async (temp) => {

@@ -4,6 +4,12 @@
  * takes frames in the same order and gives each its source frame's timestamp back, so the output
  * has the source's size, frame count, frame rate and timestamps; the source's audio is copied
  * (or re-encoded where the container needs another codec). Metadata and chapters are not copied.
+ *
+ * Two limits come from older ffmpeg builds (4.1 as shipped by @ffmpeg-installer, 5.1 as in
+ * Debian 12), not from this module; ffmpeg 9 has neither. WebM with Opus audio starts 7 ms late,
+ * video and audio together, because Opus's priming cannot be stored before time 0 there. In MP4,
+ * 4.1 gives the last frame no duration unless the timestamps fit a time base of 1 ms or coarser
+ * (see `encoderTimeBase`), and newer demuxers (ffprobe 6.1 here) then drop that frame.
  */
 import { once } from 'node:events';
 import { rm, mkdtemp, writeFile } from 'node:fs/promises';
@@ -163,6 +169,7 @@ export async function openVideoEncoder(
   const format = options.format ?? outputVideoFormat(displayName);
   const { num, den } = source.timeBase;
   const timeBase = `${num}/${den}`;
+  const encoderBase = encoderTimeBase(source.timeBase, source.framePts);
   const expression = setptsExpression(source.framePts);
   const filter = `settb=${timeBase},setpts='${expression}'`;
   // Long variable-rate expressions go through a file: command lines have a length limit.
@@ -196,7 +203,7 @@ export async function openVideoEncoder(
     ...filterArgs,
     ...passthroughArgs(),
     '-enc_time_base:v',
-    timeBase,
+    `${encoderBase.num}/${encoderBase.den}`,
     ...videoCodecArgs(format, source, options.crf ?? 18),
     ...source.audio.flatMap((a, i) => audioCodecArgs(format, a.codec, i)),
     '-copyts',
@@ -213,6 +220,24 @@ export async function openVideoEncoder(
   return new FfmpegVideoEncoder(child, source, displayName, async () => {
     if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
   });
+}
+
+/**
+ * The coarsest time base in which every frame's timestamp is still exact: the stream's time base
+ * times the greatest common divisor of all timestamps. For constant-rate video starting on a frame
+ * boundary that is one frame (1/25 s for 25 fps in 1/12800 units). Encoding in it rather than in
+ * the fine stream time base matters with older ffmpeg (4.x, the npm-shipped build): its muxer
+ * derives each packet's duration from the encoder's time base and leaves it at 0 when that is finer
+ * than 1 ms, so the last frame of an MP4 gets no duration and newer demuxers drop it.
+ */
+export function encoderTimeBase(timeBase: Rational, pts: readonly number[]): Rational {
+  let step = 0;
+  for (const value of pts) step = gcd(step, Math.abs(value));
+  // Frames past the probed end continue the last spacing (see timingRuns), which the gcd divides.
+  if (step === 0) return timeBase;
+  const num = timeBase.num * step;
+  const divisor = gcd(num, timeBase.den);
+  return { num: num / divisor, den: timeBase.den / divisor };
 }
 
 function videoCodecArgs(format: VideoOutputFormat, source: VideoInfo, crf: number): string[] {

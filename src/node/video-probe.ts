@@ -140,6 +140,11 @@ async function probeFramePts(ffprobe: string, file: string, stream: number): Pro
   if (result.code !== 0 || result.spawnError) {
     throw new FileError(file, `cannot decode the video (${describeProbeFailure(result)})`);
   }
+  // A file cut short after its index (MP4 with the index first, Matroska) still probes and
+  // decodes without an error exit; ffmpeg only reports the missing data on stderr.
+  if (/: partial file\b/.test(result.stderr)) {
+    throw new FileError(file, 'truncated: the file ends before the data its index lists');
+  }
   const pts: number[] = [];
   let previous = -Infinity;
   for (const line of result.stdout.split('\n')) {

@@ -1,0 +1,98 @@
+/**
+ * The masker with Node's batteries: the three ONNX models read from a folder, the emoji pack read
+ * from another, and onnxruntime-node (CPU) running them.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import * as ort from 'onnxruntime-node';
+
+import { Masker } from '../core/masker/masker.js';
+import type { MaskerModels, MaskerOptions } from '../core/masker/masker-options.js';
+import { loadEmojiPack } from './emoji-loader.js';
+import { FileError } from './errors.js';
+import { readInputBytes } from './input-file.js';
+
+/**
+ * The package's own models folder, resolved from this module two folders up, so it is the package
+ * root's models/ both from src/node/ (tests) and from dist/node/ (the build).
+ */
+export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+
+/** The file name of each model inside a models folder. */
+export const MODEL_FILES = {
+  detector: 'face-detector.onnx',
+  landmarks: 'face-landmarks.onnx',
+  expression: 'expression.onnx',
+} as const satisfies Record<keyof MaskerModels, string>;
+
+/** Settings of {@link createNodeMasker}; every field is optional. */
+export interface NodeMaskerOptions extends MaskerOptions {
+  /** Folder holding the three files of {@link MODEL_FILES}. Default: {@link DEFAULT_MODELS_DIR}. */
+  modelsDir?: string;
+  /** Emoji pack folder (keypoints.json and seven PNGs). Default: the shipped assets/emoji/. */
+  emojiDir?: string;
+  /**
+   * CPU threads for each model (ORT's `intraOpNumThreads`), a positive integer. Default: ORT's
+   * choice, one per core. `session.intraOpNumThreads` wins when both are given.
+   */
+  threads?: number;
+}
+
+/**
+ * Reads the three models of `dir` (default {@link DEFAULT_MODELS_DIR}).
+ *
+ * @throws FileError naming the model file that is missing, unreadable, a folder or empty.
+ */
+export async function readMaskerModels(dir: string = DEFAULT_MODELS_DIR): Promise<MaskerModels> {
+  const [detector, landmarks, expression] = await Promise.all(
+    [MODEL_FILES.detector, MODEL_FILES.landmarks, MODEL_FILES.expression].map(async (file) => {
+      const bytes = await readInputBytes(path.join(dir, file));
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }),
+  );
+  return { detector, landmarks, expression };
+}
+
+/**
+ * Loads the models and the emoji pack and starts a {@link Masker} on onnxruntime-node. The caller
+ * owns the masker and calls `dispose()` when done.
+ *
+ * @throws RangeError when `threads` is not a positive integer.
+ * @throws FileError naming the file at fault: a model that is missing, empty or that ONNX Runtime
+ *   cannot load, or a broken emoji pack.
+ */
+export async function createNodeMasker(options: NodeMaskerOptions = {}): Promise<Masker> {
+  const { modelsDir = DEFAULT_MODELS_DIR, emojiDir, threads, ...maskerOptions } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`threads: expected a positive integer, got ${threads}`);
+  }
+
+  const [models, emoji] = await Promise.all([readMaskerModels(modelsDir), loadEmojiPack(emojiDir)]);
+  const session = {
+    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+    ...maskerOptions.session,
+  };
+  try {
+    return await Masker.create(ort, models, emoji, { ...maskerOptions, session });
+  } catch (error) {
+    throw asModelFileError(error, modelsDir) ?? error;
+  }
+}
+
+/**
+ * The core names a model that fails to load by its file name (`expression.onnx: cannot load
+ * model: ...`); this puts the full path in front instead, as a FileError.
+ */
+function asModelFileError(error: unknown, dir: string): FileError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  for (const file of Object.values(MODEL_FILES)) {
+    const prefix = `${file}: `;
+    if (error.message.startsWith(prefix)) {
+      return new FileError(path.join(dir, file), error.message.slice(prefix.length), {
+        cause: error,
+      });
+    }
+  }
+  return undefined;
+}
