@@ -57,8 +57,8 @@ const BILINEAR_MARGIN_PX = 1.5;
  * image right and y down. "Left"/"right" are the subject's: the subject's left eye is on the
  * image right, as in an unmirrored photo.
  *
- * The layout is an average frontal face, scaled so that its outer eye corners are 0.60 r apart
- * (EYE_HALF_SPAN = 0.30) with the eye line 0.12 r above the centre. In units of W, the outer
+ * The layout is an average frontal face, scaled so that its outer eye corners are 0.72 r apart
+ * (EYE_HALF_SPAN = 0.36) with the eye line 0.12 r above the centre. In units of W, the outer
  * eye-corner distance, the features sit below the eye line by: philtrum 0.57 W, mouth corners
  * 0.74 W (each 0.36 W from the midline), chin 1.33 W. Each is the mean, rounded to 0.01 W, of
  * two medians over near-frontal real faces: the face mesh run on the photos of shared/media
@@ -66,12 +66,13 @@ const BILINEAR_MARGIN_PX = 1.5;
  * annotations of shared/media/dlib-faces (7 faces: 0.586, 0.763, 0.370, 1.352; print them with
  * --measure-faces). See assets/emoji/README.md.
  *
- * Why so small a face inside the disc: a real face spans about 0.8 W above the eye line (hair
- * line) to 1.33 W below it (chin), and about 1.9 W ear to ear. With W = 0.60 r that is
- * y = -0.60 r .. +0.68 r and x = +/-0.57 r, leaving 0.3-0.4 r of disc all round for head pose,
- * landmark noise and hair.
+ * How big a face inside the disc: a real face spans about 0.8 W above the eye line (hair line)
+ * to 1.33 W below it (chin), and about 1.9 W ear to ear. With W = 0.72 r that is
+ * y = -0.70 r .. +0.84 r and x = +/-0.68 r, leaving 0.16-0.3 r of disc all round for head pose
+ * and landmark noise; where a face still reaches past the disc, the masker enlarges the emoji
+ * until its outline is covered.
  */
-const EYE_HALF_SPAN = 0.3;
+const EYE_HALF_SPAN = 0.36;
 const EYE_LINE = -0.12;
 const W = 2 * EYE_HALF_SPAN;
 const PHILTRUM_DROP = 0.57 * W;

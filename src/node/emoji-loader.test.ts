@@ -183,7 +183,7 @@ describe('loadEmojiPack', () => {
     for (const expression of EXPRESSIONS) {
       const art = pack[expression];
       const k = art.keypoints;
-      for (const name of MASK_KEYPOINT_NAMES) expect(radial(art, k[name])).toBeLessThan(0.75);
+      for (const name of MASK_KEYPOINT_NAMES) expect(radial(art, k[name])).toBeLessThan(0.9);
       // Subject's left is the image right.
       expect(k.leftEyeOuter.x).toBeGreaterThan(k.rightEyeOuter.x);
       expect(k.mouthLeft.x).toBeGreaterThan(k.mouthRight.x);
@@ -192,8 +192,8 @@ describe('loadEmojiPack', () => {
       expect(k.philtrum.y).toBeGreaterThan(eyeLine);
       expect(Math.min(k.mouthLeft.y, k.mouthRight.y)).toBeGreaterThan(k.philtrum.y);
       expect(k.chin.y).toBeGreaterThan(Math.max(k.mouthLeft.y, k.mouthRight.y));
-      // The chin keypoint sits well inside the disc's bottom edge (room for the jaw below it).
-      expect(k.chin.y).toBeLessThan(art.cover.centerY + 0.75 * art.cover.radius);
+      // The chin keypoint sits inside the disc's bottom edge, with room for landmark noise.
+      expect(k.chin.y).toBeLessThan(art.cover.centerY + 0.9 * art.cover.radius);
     }
   });
 
@@ -238,9 +238,9 @@ describe('loadEmojiPack', () => {
     const worst = Math.max(
       ...faces.map((p) => farthestOnEmoji(pack.neutral, maskKeypointsFromIbug(p), p.slice(0, 27))),
     );
-    expect(worst).toBeLessThan(0.8);
+    expect(worst).toBeLessThan(0.95);
     // And not absurdly small: the face should fill a good part of the emoji.
-    expect(worst).toBeGreaterThan(0.55);
+    expect(worst).toBeGreaterThan(0.7);
   });
 
   it('names a missing folder', async () => {
@@ -366,7 +366,7 @@ describe('the keypoint layout on face meshes of real photos', () => {
   it('keeps every face oval inside the disc with room to spare', () => {
     expect(meshes.length).toBeGreaterThanOrEqual(15);
     for (const { keypoints, oval } of meshes) {
-      expect(farthestOnEmoji(pack.neutral, keypoints, oval)).toBeLessThan(0.8);
+      expect(farthestOnEmoji(pack.neutral, keypoints, oval)).toBeLessThan(0.95);
     }
   });
 

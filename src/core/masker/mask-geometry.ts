@@ -3,7 +3,10 @@
  * widened where needed so that the emoji's opaque disc covers the whole face outline.
  */
 
+import { fitSimilarity } from '../classifier/face-align.js';
 import type { EmojiArt } from '../emoji/emoji-pack.js';
+import { applyAffine } from '../image-ops/affine.js';
+import { maskKeypointsFromMesh } from '../landmarks/mesh-to-ibug.js';
 import { applyHomography, invertMatrix3, solveHomography } from '../geometry/homography.js';
 import type { HomographyFailure } from '../geometry/homography.js';
 import { convexHull } from '../geometry/point-sets.js';
@@ -18,6 +21,35 @@ export const MESH_FACE_OVAL = [
   10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
   148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 ] as const;
+
+/**
+ * Mesh points around the upper face and the jaw (forehead top and sides, temples, jaw angles)
+ * that join the six keypoints in the fit. The six all lie on or below the eye line, so a fit on
+ * them alone extrapolates the forehead, and on a real, non-flat face its perspective terms can
+ * blow the top of the emoji up to twice the face's width; these points pin the fit to the whole
+ * face.
+ */
+export const MESH_SHAPE_ANCHORS = [10, 67, 297, 234, 454, 132, 361] as const;
+
+/** Extra point pairs for {@link placeEmoji}: where the shape anchors are on the emoji and on the face. */
+export interface ShapeAnchors {
+  emoji: readonly Point[];
+  face: readonly Point[];
+}
+
+/**
+ * Where the {@link MESH_SHAPE_ANCHORS} fall on `emoji`: the mean face `meanMesh` (468 points,
+ * any scale) is moved onto the emoji by the similarity that best lays its six keypoints on the
+ * emoji's, so the anchors sit where an average face's forehead and jaw would.
+ */
+export function emojiShapeAnchors(emoji: EmojiArt, meanMesh: readonly Point[]): Point[] {
+  const meanKeypoints = maskKeypointsFromMesh(meanMesh);
+  const from = MASK_KEYPOINT_NAMES.map((k) => meanKeypoints[k]);
+  const to = MASK_KEYPOINT_NAMES.map((k) => emoji.keypoints[k]);
+  const m = fitSimilarity(from, to);
+  if (m === null) throw new RangeError('emojiShapeAnchors: the mean face has degenerate keypoints');
+  return MESH_SHAPE_ANCHORS.map((i) => applyAffine(m, meanMesh[i]));
+}
 
 /**
  * How far past the outline the disc must reach, as a fraction of the disc's radius: covers the
@@ -39,7 +71,8 @@ export type EmojiFit =
   | { ok: false; reason: HomographyFailure | 'unbounded' };
 
 /**
- * The homography placing `emoji` on a face with `keypoints`, enlarged about the emoji's disc
+ * The homography placing `emoji` on a face with `keypoints` (and, when given, the shape
+ * `anchors`; least squares over all pairs), enlarged about the emoji's disc
  * centre (in emoji space, so the perspective of the fit is kept) until every `outline` point
  * falls inside the disc with {@link COVER_MARGIN} to spare.
  */
@@ -47,9 +80,14 @@ export function placeEmoji(
   emoji: EmojiArt,
   keypoints: MaskKeypoints,
   outline: readonly Point[],
+  anchors?: ShapeAnchors,
 ): EmojiFit {
   const src = MASK_KEYPOINT_NAMES.map((name) => emoji.keypoints[name]);
   const dst = MASK_KEYPOINT_NAMES.map((name) => keypoints[name]);
+  if (anchors) {
+    src.push(...anchors.emoji);
+    dst.push(...anchors.face);
+  }
   const fit = solveHomography(src, dst);
   if (!fit.ok) return fit;
 

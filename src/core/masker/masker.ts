@@ -30,7 +30,13 @@ import {
 } from '../types.js';
 import { FaceTrack, type TrackGeometry } from '../tracking/face-track.js';
 import { estimateFromDetection } from './detection-fallback.js';
-import { coverPolygon, MESH_FACE_OVAL, placeEmoji } from './mask-geometry.js';
+import {
+  coverPolygon,
+  emojiShapeAnchors,
+  MESH_FACE_OVAL,
+  MESH_SHAPE_ANCHORS,
+  placeEmoji,
+} from './mask-geometry.js';
 import type { MaskerModels, MaskerOptions } from './masker-options.js';
 
 /** Per-frame settings of {@link Masker.process}. */
@@ -64,6 +70,13 @@ export const DEFAULT_MASKER_TILING = 'auto';
 /** Painted where a face cannot be masked with its emoji: an emoji yellow, fully opaque. */
 const COVER_COLOUR = { r: 255, g: 204, b: 77, a: 255 };
 
+interface PreparedEmoji {
+  art: EmojiArt;
+  chain: MipChain;
+  /** Where the mesh's shape anchors fall on the emoji. */
+  anchors: Point[];
+}
+
 /** A face found in this frame, before it is classified. */
 interface Observation {
   /** The track it continues, when it was found by following one. */
@@ -82,14 +95,14 @@ export class Masker {
   private readonly meshes = new Map<number, FaceMesh['landmarks']>();
   private nextId = 1;
   private disposed = false;
-  /** The outline drawn for each face of the last analysed frame, by face id. */
-  private readonly outlines = new Map<number, Point[]>();
+  /** The outline and shape anchors of each face of the last analysed frame, by face id. */
+  private readonly shapes = new Map<number, { outline: Point[]; anchors: Point[] }>();
 
   private constructor(
     private readonly detector: FaceDetector,
     private readonly landmarker: FaceLandmarker,
     private readonly classifier: ExpressionClassifier,
-    private readonly emoji: Readonly<Record<Expression, { art: EmojiArt; chain: MipChain }>>,
+    private readonly emoji: Readonly<Record<Expression, PreparedEmoji>>,
     private readonly options: MaskerOptions,
     private readonly logger: Logger,
   ) {}
@@ -106,11 +119,11 @@ export class Masker {
     options: MaskerOptions = {},
   ): Promise<Masker> {
     const session = options.session ?? {};
-    const prepared = {} as Record<Expression, { art: EmojiArt; chain: MipChain }>;
+    const prepared = {} as Record<Expression, PreparedEmoji>;
     for (const name of EXPRESSIONS) {
       const art = emoji[name];
       if (!art) throw new Error(`emoji pack: no emoji for "${name}"`);
-      prepared[name] = { art, chain: buildMipChain(art.image) };
+      prepared[name] = { art, chain: buildMipChain(art.image), anchors: emojiShapeAnchors(art, FER_MEAN_MESH) };
     }
 
     const loaded: { dispose(): Promise<void> }[] = [];
@@ -182,9 +195,9 @@ export class Masker {
       return video && t.miss(timeMs, frame);
     });
 
-    this.outlines.clear();
+    this.shapes.clear();
     return this.tracks.map((t) => {
-      this.outlines.set(t.id, t.geometry.outline);
+      this.shapes.set(t.id, { outline: t.geometry.outline, anchors: t.geometry.anchors });
       return {
         id: t.id,
         box: t.box,
@@ -213,13 +226,20 @@ export class Masker {
     // Largest first, so that a small face's emoji is not hidden under a big neighbour's.
     const bySize = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     for (const face of bySize) {
-      const outline = this.outlines.get(face.id) ?? outlineOf(face);
+      const shape = this.shapes.get(face.id);
+      const outline = shape?.outline ?? outlineOf(face);
       if (face.tracking === 'covered') {
         fillPolygon(frame, coverPolygon(outline), COVER_COLOUR);
         continue;
       }
-      const { art, chain } = this.emoji[face.expression];
-      const placement = placeEmoji(art, face.keypoints, outline);
+      const { art, chain, anchors } = this.emoji[face.expression];
+      const faceAnchors = shape?.anchors.length === anchors.length ? shape.anchors : null;
+      const placement = placeEmoji(
+        art,
+        face.keypoints,
+        outline,
+        faceAnchors ? { emoji: anchors, face: faceAnchors } : undefined,
+      );
       if (placement.ok) {
         compositeMipmapped(frame, chain, placement.matrix);
       } else {
@@ -240,7 +260,7 @@ export class Masker {
   reset(): void {
     this.tracks = [];
     this.meshes.clear();
-    this.outlines.clear();
+    this.shapes.clear();
   }
 
   /** Releases the ONNX sessions; idempotent. Every other method throws afterwards. */
@@ -296,7 +316,11 @@ export class Masker {
       trackId,
       box: boundsOf(outline),
       score,
-      geometry: { keypoints: maskKeypointsFromMesh(mesh.landmarks), outline },
+      geometry: {
+        keypoints: maskKeypointsFromMesh(mesh.landmarks),
+        outline,
+        anchors: MESH_SHAPE_ANCHORS.map((i) => mesh.landmarks[i]),
+      },
       landmarks: mesh.landmarks,
       crop: ferCropToSource(mesh.landmarks, FER_FRAMING, this.classifier.inputSize),
     };
@@ -308,7 +332,7 @@ export class Masker {
       trackId: null,
       box: boundsOf(outline),
       score: detection.score,
-      geometry: { keypoints, outline },
+      geometry: { keypoints, outline, anchors: [] },
       landmarks: [],
       crop: ferCropFromKeypoints(keypoints, this.classifier.inputSize),
     };

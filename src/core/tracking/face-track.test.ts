@@ -16,7 +16,7 @@ function geometryAt(cx: number, cy: number): TrackGeometry {
     chin: k(0, 55),
   };
   const outline = Array.from({ length: 12 }, (_, i) => k(60 * Math.cos((i * Math.PI) / 6), 75 * Math.sin((i * Math.PI) / 6)));
-  return { keypoints, outline };
+  return { keypoints, outline, anchors: [] };
 }
 
 function probs(main: Expression): Record<Expression, number> {

@@ -34,6 +34,8 @@ export interface TrackGeometry {
   keypoints: MaskKeypoints;
   /** The face silhouette the emoji must cover. */
   outline: Point[];
+  /** Extra face points the emoji is fitted to (see `MESH_SHAPE_ANCHORS`); empty when unknown. */
+  anchors: Point[];
 }
 
 export interface TrackOptions {
@@ -124,9 +126,9 @@ export class FaceTrack {
   }
 }
 
-/** Filters the keypoints and outline as one vector, the inter-ocular distance as the unit. */
+/** Filters keypoints, outline and anchors as one vector, the inter-ocular distance as the unit. */
 function smoothGeometry(filter: OneEuroFilter, g: TrackGeometry, timeMs: number): TrackGeometry {
-  const points = [...MASK_KEYPOINT_NAMES.map((k) => g.keypoints[k]), ...g.outline];
+  const points = [...MASK_KEYPOINT_NAMES.map((k) => g.keypoints[k]), ...g.outline, ...g.anchors];
   const flat = new Float64Array(points.length * 2);
   points.forEach((p, i) => {
     flat[2 * i] = p.x;
@@ -140,14 +142,20 @@ function smoothGeometry(filter: OneEuroFilter, g: TrackGeometry, timeMs: number)
   const at = (i: number): Point => ({ x: out[2 * i], y: out[2 * i + 1] });
   const keypoints = {} as MaskKeypoints;
   MASK_KEYPOINT_NAMES.forEach((k, i) => (keypoints[k] = at(i)));
-  return { keypoints, outline: g.outline.map((_, i) => at(MASK_KEYPOINT_NAMES.length + i)) };
+  const outlineStart = MASK_KEYPOINT_NAMES.length;
+  const anchorStart = outlineStart + g.outline.length;
+  return {
+    keypoints,
+    outline: g.outline.map((_, i) => at(outlineStart + i)),
+    anchors: g.anchors.map((_, i) => at(anchorStart + i)),
+  };
 }
 
 function shift(g: TrackGeometry, dx: number, dy: number): TrackGeometry {
   const move = (p: Point): Point => ({ x: p.x + dx, y: p.y + dy });
   const keypoints = {} as MaskKeypoints;
   for (const k of MASK_KEYPOINT_NAMES) keypoints[k] = move(g.keypoints[k]);
-  return { keypoints, outline: g.outline.map(move) };
+  return { keypoints, outline: g.outline.map(move), anchors: g.anchors.map(move) };
 }
 
 function centreOf(points: readonly Point[]): Point {
