@@ -70,3 +70,14 @@ export {
   type MipChain,
   type RgbaColor,
 } from './compose/index.js';
+
+// Placement, alignment and smoothing over time.
+export { placeEmoji, coverPolygon, MESH_FACE_OVAL, type EmojiFit } from './masker/mask-geometry.js';
+export { fitSimilarity, ferCropToSource, type FerFraming } from './classifier/face-align.js';
+export { OneEuroFilter, type OneEuroOptions } from './tracking/one-euro.js';
+export {
+  ExpressionSmoother,
+  MajorityVote,
+  type ExpressionSmootherOptions,
+} from './tracking/expression-smoother.js';
+export type { FailClosedOptions, TrackState } from './tracking/face-track.js';
