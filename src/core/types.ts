@@ -84,6 +84,16 @@ export interface FaceResult {
   probabilities: Record<Expression, number>;
   keypoints: MaskKeypoints;
   /**
+   * The face's silhouette (the mesh's face oval, or an ellipse estimated from the detector), in
+   * source pixels: the emoji is drawn to cover all of it. Smoothed with the keypoints in video.
+   */
+  outline: Point[];
+  /**
+   * Forehead, temple and jaw points the emoji is fitted to besides the keypoints
+   * (`MESH_SHAPE_ANCHORS`); empty when the face has no mesh.
+   */
+  anchors: Point[];
+  /**
    * The 468 face-mesh points in source pixels (z in the same pixel scale, larger is farther);
    * empty when the mesh model rejected the face and the keypoints are estimated from the
    * detector's coarser points instead.

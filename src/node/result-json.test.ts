@@ -32,6 +32,8 @@ function face(overrides: Partial<FaceResult> = {}): FaceResult {
       philtrum: { x: 667.3651, y: 198.8749 },
       chin: { x: -0.001, y: 278.6849 },
     },
+    outline: [{ x: 600, y: 90 }],
+    anchors: [],
     landmarks: [{ x: 1, y: 2, z: 3 }],
     ...overrides,
   };

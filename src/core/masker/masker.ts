@@ -30,13 +30,8 @@ import {
 } from '../types.js';
 import { FaceTrack, type TrackGeometry } from '../tracking/face-track.js';
 import { estimateFromDetection } from './detection-fallback.js';
-import {
-  coverPolygon,
-  emojiShapeAnchors,
-  MESH_FACE_OVAL,
-  MESH_SHAPE_ANCHORS,
-  placeEmoji,
-} from './mask-geometry.js';
+import { emojiShapeAnchors, MESH_FACE_OVAL, MESH_SHAPE_ANCHORS } from './mask-geometry.js';
+import { COVER_RGB, planMasks, type PlanningPack } from './mask-plan.js';
 import type { MaskerModels, MaskerOptions } from './masker-options.js';
 
 /** Per-frame settings of {@link Masker.process}. */
@@ -68,7 +63,7 @@ const DUPLICATE_IOU = 0.5;
  */
 export const DEFAULT_MASKER_TILING = 'auto';
 /** Painted where a face cannot be masked with its emoji: an emoji yellow, fully opaque. */
-const COVER_COLOUR = { r: 255, g: 204, b: 77, a: 255 };
+const COVER_COLOUR = { r: COVER_RGB[0], g: COVER_RGB[1], b: COVER_RGB[2], a: 255 };
 
 interface PreparedEmoji {
   art: EmojiArt;
@@ -95,8 +90,7 @@ export class Masker {
   private readonly meshes = new Map<number, FaceMesh['landmarks']>();
   private nextId = 1;
   private disposed = false;
-  /** The outline and shape anchors of each face of the last analysed frame, by face id. */
-  private readonly shapes = new Map<number, { outline: Point[]; anchors: Point[] }>();
+  private readonly planning: PlanningPack;
 
   private constructor(
     private readonly detector: FaceDetector,
@@ -105,7 +99,11 @@ export class Masker {
     private readonly emoji: Readonly<Record<Expression, PreparedEmoji>>,
     private readonly options: MaskerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    const planning = {} as Record<Expression, PlanningPack[Expression]>;
+    for (const e of EXPRESSIONS) planning[e] = { art: emoji[e].art, anchors: emoji[e].anchors };
+    this.planning = planning;
+  }
 
   /**
    * Loads the three models and prepares the emoji pack; the masker owns the ONNX sessions.
@@ -195,9 +193,7 @@ export class Masker {
       return video && t.miss(timeMs, frame);
     });
 
-    this.shapes.clear();
     return this.tracks.map((t) => {
-      this.shapes.set(t.id, { outline: t.geometry.outline, anchors: t.geometry.anchors });
       return {
         id: t.id,
         box: t.box,
@@ -206,45 +202,33 @@ export class Masker {
         expression: t.expression,
         probabilities: t.probabilities,
         keypoints: t.geometry.keypoints,
+        outline: t.geometry.outline,
+        anchors: t.geometry.anchors,
         landmarks: t.state === 'live' ? (this.meshes.get(t.id) ?? []) : [],
       };
     });
   }
 
   /**
-   * Draws the emoji of each face onto `frame`, in place. A `covered` face, or one whose emoji
-   * cannot be placed (degenerate keypoints), is painted over opaque instead: a face handed to
-   * this method is never left showing. With `strict`, any sign of doubt covers the whole frame.
+   * Draws the emoji of each face onto `frame`, in place, as {@link planMasks} lays them out. A
+   * `covered` face, or one whose emoji cannot be placed (degenerate keypoints), is painted over
+   * opaque instead: a face handed to this method is never left showing. With `strict`, any sign
+   * of doubt covers the whole frame.
    */
   render(frame: RgbaImage, faces: readonly FaceResult[]): void {
     this.checkUsable();
     checkFrame(frame);
-    if (this.options.strict && faces.some((f) => f.tracking !== 'live' || f.landmarks.length === 0)) {
+    const plan = planMasks(faces, this.planning, frame, { emoji: true, strict: this.options.strict ?? false });
+    if (plan.fullCover) {
       fillPolygon(frame, frameOutline(frame), COVER_COLOUR);
       return;
     }
-    // Largest first, so that a small face's emoji is not hidden under a big neighbour's.
-    const bySize = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-    for (const face of bySize) {
-      const shape = this.shapes.get(face.id);
-      const outline = shape?.outline ?? outlineOf(face);
-      if (face.tracking === 'covered') {
-        fillPolygon(frame, coverPolygon(outline), COVER_COLOUR);
-        continue;
-      }
-      const { art, chain, anchors } = this.emoji[face.expression];
-      const faceAnchors = shape?.anchors.length === anchors.length ? shape.anchors : null;
-      const placement = placeEmoji(
-        art,
-        face.keypoints,
-        outline,
-        faceAnchors ? { emoji: anchors, face: faceAnchors } : undefined,
-      );
-      if (placement.ok) {
-        compositeMipmapped(frame, chain, placement.matrix);
+    for (const draw of plan.draws) {
+      if (draw.kind === 'emoji') {
+        compositeMipmapped(frame, this.emoji[draw.expression].chain, draw.matrix);
       } else {
-        this.logger.warn(`face ${face.id}: emoji not placed (${placement.reason}); covering it`);
-        fillPolygon(frame, coverPolygon(outline), COVER_COLOUR);
+        if (draw.reason === 'not placed') this.logger.warn(`face ${draw.faceId}: emoji not placed; covering it`);
+        fillPolygon(frame, draw.polygon, COVER_COLOUR);
       }
     }
   }
@@ -260,7 +244,6 @@ export class Masker {
   reset(): void {
     this.tracks = [];
     this.meshes.clear();
-    this.shapes.clear();
   }
 
   /** Releases the ONNX sessions; idempotent. Every other method throws afterwards. */
@@ -393,17 +376,6 @@ const FER_KEYPOINT_INDICES: readonly (readonly [keyof MaskKeypoints, number])[] 
   ['mouthLeft', 291],
   ['chin', 152],
 ];
-
-function outlineOf(face: FaceResult): Point[] {
-  if (face.landmarks.length > 0) return MESH_FACE_OVAL.map((i) => face.landmarks[i]);
-  const { x, y, width, height } = face.box;
-  return [
-    { x, y },
-    { x: x + width, y },
-    { x: x + width, y: y + height },
-    { x, y: y + height },
-  ];
-}
 
 /** Keeps the first of any two faces whose boxes overlap heavily (tracked faces come first). */
 function dropDuplicates(faces: Observation[]): Observation[] {

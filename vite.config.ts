@@ -1,0 +1,129 @@
+/**
+ * The web app (index.html, src/web): `npm start` (dev server), `npm run build` (static site in
+ * dist-web/), `npm run preview` (serves dist-web/).
+ *
+ * Both servers send the cross-origin isolation headers that WebAssembly threads need, and a
+ * Content-Security-Policy that keeps every request on this origin (see docs/WEB.md for what a
+ * static host must send). ONNX Runtime's WebAssembly, the models and the emoji pack are served
+ * under ort/, models/ and emoji/, from node_modules and the repository in development and
+ * copied into dist-web/ by the build.
+ */
+
+import { createReadStream, statSync } from 'node:fs';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { defaultClientConditions, defineConfig, type Connect, type Plugin } from 'vite';
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+
+/** Cross-origin isolation (SharedArrayBuffer, so WebAssembly threads) and a same-origin CSP. */
+export const WEB_HEADERS: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'",
+};
+
+/** What the app fetches at run time: URL folder -> source folder and the files in it. */
+const RUNTIME_FILES: { url: string; dir: string; files: (name: string) => boolean }[] = [
+  {
+    url: 'ort/',
+    dir: 'node_modules/onnxruntime-web/dist',
+    files: (n) =>
+      n === 'ort-wasm-simd-threaded.jsep.mjs' || n === 'ort-wasm-simd-threaded.jsep.wasm',
+  },
+  {
+    url: 'models/',
+    dir: 'models',
+    files: (n) => ['face-detector.onnx', 'face-landmarks.onnx', 'expression.onnx'].includes(n),
+  },
+  {
+    url: 'emoji/',
+    dir: 'assets/emoji',
+    files: (n) =>
+      n.endsWith('.png') || ['keypoints.json', 'NOTICE', 'LICENSE-GRAPHICS'].includes(n),
+  },
+];
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+/** Serves RUNTIME_FILES in dev and preview... in dev from their sources; copies them on build. */
+function runtimeFiles(): Plugin {
+  let outDir = '';
+  return {
+    name: 'emoji-mask-runtime-files',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use(serveRuntimeFiles(server.config.base));
+    },
+    async writeBundle() {
+      for (const { url, dir, files } of RUNTIME_FILES) {
+        const target = path.join(outDir, url);
+        await mkdir(target, { recursive: true });
+        for (const name of (await readdir(path.join(ROOT, dir))).filter(files)) {
+          await copyFile(path.join(ROOT, dir, name), path.join(target, name));
+        }
+      }
+    },
+  };
+}
+
+function serveRuntimeFiles(base: string): Connect.NextHandleFunction {
+  return (req, res, next) => {
+    const pathname = decodeURIComponent((req.url ?? '').split('?')[0]);
+    const relative = pathname.startsWith(base) ? pathname.slice(base.length) : pathname.slice(1);
+    for (const { url, dir, files } of RUNTIME_FILES) {
+      if (!relative.startsWith(url)) continue;
+      const name = relative.slice(url.length);
+      if (name.includes('/') || !files(name)) continue;
+      const file = path.join(ROOT, dir, name);
+      let size: number;
+      try {
+        size = statSync(file).size;
+      } catch {
+        continue;
+      }
+      for (const [key, value] of Object.entries(WEB_HEADERS)) res.setHeader(key, value);
+      res.setHeader(
+        'Content-Type',
+        CONTENT_TYPES[path.extname(name)] ?? 'text/plain; charset=utf-8',
+      );
+      res.setHeader('Content-Length', String(size));
+      createReadStream(file).pipe(res);
+      return;
+    }
+    next();
+  };
+}
+
+export default defineConfig({
+  // Relative URLs: the built site works from any folder of a static host.
+  base: './',
+  plugins: [runtimeFiles()],
+  // ORT's build without the WebAssembly glue inlined: it loads ort/*.mjs and ort/*.wasm from the
+  // URLs the worker sets in ort.env.wasm.wasmPaths, so the bundle does not carry a second copy.
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  server: { headers: WEB_HEADERS },
+  preview: { headers: WEB_HEADERS },
+  // ORT loads its own WebAssembly glue at run time; pre-bundling it would break that.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
+  build: {
+    outDir: 'dist-web',
+    emptyOutDir: true,
+    target: 'es2022',
+    // ORT's bundle is large by nature; it is fetched once and cached.
+    chunkSizeWarningLimit: 1024,
+  },
+});
