@@ -61,6 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluation-<checkpoint name> for a checkpoint, out/evaluation-<onnx name> for ONNX)",
     )
 
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fold per-class logit offsets chosen on PublicTest (mean recall) into a new checkpoint",
+    )
+    _add_data_args(calibrate)
+    calibrate.add_argument("--checkpoint", type=Path, required=True, help="a best.pt of a run")
+    calibrate.add_argument(
+        "--out",
+        type=Path,
+        help="checkpoint to write (default: <checkpoint folder>/<name>-calibrated.pt)",
+    )
+
     export = commands.add_parser("export", help="write a checkpoint as ONNX with its metadata")
     _add_data_args(export)
     export.add_argument(
@@ -166,6 +178,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate
+    from .train import load_checkpoint, save_atomic
+
+    model, state = load_checkpoint(args.checkpoint)
+    public = _load_data(args)["PublicTest"]
+    summary = calibrate(model, public.images, public.labels)
+    out = args.out or args.checkpoint.with_name(f"{args.checkpoint.stem}-calibrated.pt")
+    state = {**state, "model": model.state_dict(), "calibration": summary}
+    save_atomic(state, out)
+    print(f"wrote {out}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from .export import export
 
@@ -176,7 +202,13 @@ def _export(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"sizes": _sizes, "train": _train, "evaluate": _evaluate, "export": _export}
+    commands = {
+        "sizes": _sizes,
+        "train": _train,
+        "evaluate": _evaluate,
+        "calibrate": _calibrate,
+        "export": _export,
+    }
     try:
         return commands[args.command](args)
     except (fer_data.DatasetError, FileNotFoundError, ValueError, ExportError) as err:

@@ -115,7 +115,7 @@ def augment(batch: torch.Tensor, recipe: Recipe, generator: torch.Generator) -> 
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
-def _save_atomic(obj: object, path: Path) -> None:
+def save_atomic(obj: object, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(fd)
     try:
@@ -219,7 +219,7 @@ def train(data: Fer2013, recipe: Recipe, run_dir: Path, log=print) -> dict:
             record[f"public_{name}"] = accuracy
             if accuracy > best["accuracy"]:
                 best = {"accuracy": accuracy, "epoch": epoch + 1, "weights": name}
-                _save_atomic(
+                save_atomic(
                     {"recipe": asdict(recipe), "model": net.state_dict(), "selected": best},
                     run_dir / "best.pt",
                 )
@@ -234,7 +234,7 @@ def train(data: Fer2013, recipe: Recipe, run_dir: Path, log=print) -> dict:
             "torch_rng": torch.get_rng_state(),
             "best": best,
         }
-        _save_atomic(state, last)
+        save_atomic(state, last)
         with open(run_dir / "history.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
         log(
