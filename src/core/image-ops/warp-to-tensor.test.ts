@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { RgbaImage } from '../types.js';
-import { warpToTensor } from './warp-to-tensor.js';
+import type { Affine } from './affine.js';
+import { FramePyramid, warpToTensor } from './warp-to-tensor.js';
 
 function image(width: number, height: number, fill: (x: number, y: number) => number[]): RgbaImage {
   const data = new Uint8Array(width * height * 4);
@@ -75,5 +76,54 @@ describe('warpToTensor', () => {
     expect(() => warpToTensor(bad, [1, 0, 0, 0, 1, 0], { ...base, width: 1, height: 1 })).toThrow(
       /4x4 RGBA image needs 64 bytes, got 10/,
     );
+  });
+});
+
+describe('FramePyramid', () => {
+  /** A smooth gradient frame with a fine checkerboard on top, w x h. */
+  function textured(w: number, h: number): RgbaImage {
+    const data = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = (y * w + x) * 4;
+        const checker = (x + y) % 2 ? 40 : 0;
+        data[i] = Math.round((x / w) * 200) + checker;
+        data[i + 1] = Math.round((y / h) * 200) + checker;
+        data[i + 2] = 100 + checker;
+        data[i + 3] = 255;
+      }
+    }
+    return { width: w, height: h, data };
+  }
+  // Replicate: the footprint of the first column starts at the frame's edge, where a zero border
+  // would blend in black.
+  const options = { width: 32, height: 32, colour: 'rgb', layout: 'nhwc', range: [0, 255], border: 'replicate' } as const;
+
+  it('averages the whole footprint of each output pixel when shrinking a lot', () => {
+    const frame = textured(640, 360);
+    // A 10x shrink: output pixel (u, v) covers source [10u, 10u + 10) x [10v + 20, 10v + 30).
+    const fit: Affine = [10, 0, 0, 0, 10, 20];
+    const viaPyramid = new FramePyramid(frame).warp(fit, options);
+    let worst = 0;
+    for (let v = 0; v < 32; v++) {
+      for (let u = 0; u < 32; u++) {
+        for (let ch = 0; ch < 3; ch++) {
+          let sum = 0;
+          for (let y = 10 * v + 20; y < 10 * v + 30; y++) {
+            for (let x = 10 * u; x < 10 * u + 10; x++) sum += frame.data[(y * 640 + x) * 4 + ch];
+          }
+          worst = Math.max(worst, Math.abs(viaPyramid[3 * (v * 32 + u) + ch] - sum / 100));
+        }
+      }
+    }
+    // The 1/4 copy is read with 3 x 3 bilinear samples: close to the exact box mean, and the
+    // checkerboard does not alias.
+    expect(worst).toBeLessThan(3);
+  });
+
+  it('reads the frame itself when the warp does not shrink much', () => {
+    const frame = textured(64, 64);
+    const fit: Affine = [1.5, 0, 3, 0, 1.5, 2];
+    expect(Array.from(new FramePyramid(frame).warp(fit, options))).toEqual(Array.from(warpToTensor(frame, fit, options)));
   });
 });

@@ -22,8 +22,14 @@ export interface WarpToTensorOptions {
   border: 'zero' | 'replicate';
 }
 
-/** Most samples per axis per output pixel when shrinking (8 x 8 covers a 15x shrink well enough). */
+/** Most samples per axis per output pixel when shrinking, after the pyramid has done the rest. */
 const MAX_SUPERSAMPLE = 8;
+/**
+ * A shrink beyond this many source pixels per output pixel reads a half-size copy of the frame
+ * instead (box-filtered 2x2, built once per frame and shared by every warp of that frame): a
+ * 720p frame squeezed into the detector's 128 px then costs 4 samples a pixel, not 64.
+ */
+const PYRAMID_STEP_ABOVE = 2;
 
 /**
  * Fills `out` (from `offset`) with the `width` x `height` crop whose pixel (u, v) shows the source
@@ -96,6 +102,57 @@ export function warpToTensor(
     }
   }
   return target;
+}
+
+/**
+ * Half-size copies of one frame, made as needed, for many warps that shrink it a lot (the
+ * detector's whole-frame pass and its tiles): each warp reads the copy at which it shrinks by at
+ * most {@link PYRAMID_STEP_ABOVE}, then supersamples that. The frame must not change while the
+ * pyramid is in use.
+ */
+export class FramePyramid {
+  private readonly levels: RgbaImage[];
+
+  constructor(frame: RgbaImage) {
+    checkFrame(frame);
+    this.levels = [frame];
+  }
+
+  /** {@link warpToTensor} of the frame, read from the copy that suits `cropToSource`. */
+  warp(cropToSource: Affine, options: WarpToTensorOptions, out?: Float32Array, offset = 0): Float32Array {
+    const [a, b, c, d, e, f] = cropToSource;
+    const shrink = Math.min(Math.hypot(a, d), Math.hypot(b, e));
+    let level = 0;
+    while (shrink / 2 ** level > 2 * PYRAMID_STEP_ABOVE) {
+      const last = this.levels[level];
+      if (last.width < 2 || last.height < 2) break;
+      this.levels[level + 1] ??= halve(last);
+      level++;
+    }
+    // Level pixel = source pixel / 2^level (pixel corners at whole numbers in both).
+    const k = 1 / 2 ** level;
+    const transform: Affine = [a * k, b * k, c * k, d * k, e * k, f * k];
+    return warpToTensor(this.levels[level], transform, options, out, offset);
+  }
+}
+
+/** A 2x2 box-filtered half-size copy (odd last rows and columns are dropped). */
+function halve(image: RgbaImage): RgbaImage {
+  const width = Math.floor(image.width / 2);
+  const height = Math.floor(image.height / 2);
+  const src = image.data;
+  const data = new Uint8Array(width * height * 4);
+  const row = image.width * 4;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (2 * y * image.width + 2 * x) * 4;
+      const o = (y * width + x) * 4;
+      for (let ch = 0; ch < 4; ch++) {
+        data[o + ch] = (src[i + ch] + src[i + 4 + ch] + src[i + row + ch] + src[i + row + 4 + ch] + 2) >> 2;
+      }
+    }
+  }
+  return { width, height, data };
 }
 
 type Sampler = (x: number, y: number, rgb: number[]) => void;

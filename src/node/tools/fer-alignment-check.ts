@@ -4,7 +4,7 @@
  * and mesh, cropped in several ways and classified. The crop that best restores the accuracy of
  * the original, untouched FER crop is the one that matches FER2013's framing.
  *
- *   npm run build:node && node dist/node/tools/fer-alignment-check.js ~/.cache/fer2013 [count]
+ *   npm run build:node && node dist/node/tools/fer-alignment-check.js ~/.cache/fer2013 [count] [models]
  *
  * Prints accuracy per crop method on PublicTest (where the method is chosen) and PrivateTest.
  */
@@ -72,10 +72,8 @@ async function listSplit(root: string, split: string): Promise<{ file: string; l
 }
 
 async function main(): Promise<void> {
-  const [root, countText = '100000'] = process.argv.slice(2);
-  if (!root) throw new Error('usage: fer-alignment-check.js FER2013_FOLDER [count per split]');
-  // Run from the repository root.
-  const models = 'models';
+  const [root, countText = '100000', models = 'models'] = process.argv.slice(2);
+  if (!root) throw new Error('usage: fer-alignment-check.js FER2013_FOLDER [count per split] [models folder]');
   const load = (name: string) => readInputBytes(path.join(models, name));
   const detector = await FaceDetector.create(ort, await load('face-detector.onnx'));
   const landmarker = await FaceLandmarker.create(ort, await load('face-landmarks.onnx'));
