@@ -22,7 +22,8 @@ import { FaceDetector } from '../../core/detector/face-detector.js';
 import type { Affine } from '../../core/image-ops/affine.js';
 import { warpToTensor } from '../../core/image-ops/warp-to-tensor.js';
 import { FaceLandmarker } from '../../core/landmarks/face-landmarker.js';
-import { roiFromDetection, roiFromLandmarks } from '../../core/landmarks/roi.js';
+import { boundsOf, roiFromDetection, roiFromLandmarks } from '../../core/landmarks/roi.js';
+import { MESH_FACE_OVAL } from '../../core/masker/mask-geometry.js';
 import { EXPRESSIONS, type RgbaImage } from '../../core/types.js';
 import { readInputBytes } from '../input-file.js';
 
@@ -81,7 +82,10 @@ async function main(): Promise<void> {
   const allPoints: FerFraming = { imageSize: FER, indices: FER_MEAN_MESH.map((_, i) => i), points: FER_MEAN_MESH };
 
   for (const split of ['PublicTest', 'PrivateTest']) {
-    const items = (await listSplit(root, split)).slice(0, Number(countText));
+    // An even sample across the split (the listing is grouped by class).
+    const all = await listSplit(root, split);
+    const step = Math.max(1, Math.floor(all.length / Number(countText)));
+    const items = all.filter((_, i) => i % step === 0);
     const next = random(split === 'PublicTest' ? 1 : 2);
     const correct: Record<string, number> = {};
     let found = 0;
@@ -128,6 +132,14 @@ async function main(): Promise<void> {
         const x0 = d.box.x + d.box.width / 2 - side / 2;
         const y0 = d.box.y + d.box.height / 2 - side / 2;
         score(`detector box x${k.toFixed(1)}, upright`, await classify(scene, [f, 0, x0 + 2 * f, 0, f, y0 + 2 * f]), label);
+      }
+      const oval = boundsOf(MESH_FACE_OVAL.map((i) => mesh.landmarks[i]));
+      for (const k of [0.9, 1.0, 1.1]) {
+        const side = k * Math.max(oval.width, oval.height);
+        const f = side / FER;
+        const x0 = oval.x + oval.width / 2 - side / 2;
+        const y0 = oval.y + oval.height / 2 - side / 2;
+        score(`mesh oval box x${k.toFixed(1)}, upright`, await classify(scene, [f, 0, x0 + 2 * f, 0, f, y0 + 2 * f]), label);
       }
       const rigid = ferCropToSource(mesh.landmarks, FER_FRAMING, CROP);
       const all = ferCropToSource(mesh.landmarks, allPoints, CROP);
