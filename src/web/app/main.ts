@@ -6,6 +6,7 @@
 
 import type { FaceResult } from '../../core/types.js';
 import { messageOf } from '../shared/assets.js';
+import { threadsParam } from '../shared/url-params.js';
 import type { MaskPlan } from '../../core/masker/mask-plan.js';
 import type {
   DrawSettings,
@@ -56,6 +57,9 @@ let rendererState: RendererState | 'failed' = 'ready';
 let rendererDetail = '';
 let applying = false;
 
+/** The performance mark set when the models are first ready; its detail is the RuntimeInfo. */
+const MODELS_READY_MARK = 'emoji-mask:models-ready';
+
 // Frames: at most one in the worker at a time.
 let inFlight = false;
 let freshFrame = false;
@@ -83,7 +87,14 @@ worker.onerror = (event) => {
   };
   showStatus();
 };
-send({ type: 'init', baseUrl: document.baseURI, pipeline: pipelineSettings() });
+const threads = threadsParam(location.search);
+send({
+  type: 'init',
+  baseUrl: document.baseURI,
+  pipeline: pipelineSettings(),
+  threads: threads.threads,
+});
+if (threads.problem !== null) showNotice(threads.problem);
 
 wireControls();
 void startCamera(null);
@@ -115,6 +126,10 @@ function onWorkerMessage(message: FromWorker): void {
       renderer?.setEmoji(message.textures);
       return;
     case 'ready':
+      // For benchmarks: model load time is this mark's startTime (ms since navigation start).
+      if (performance.getEntriesByName(MODELS_READY_MARK).length === 0) {
+        performance.mark(MODELS_READY_MARK, { detail: message.runtime });
+      }
       models = { kind: 'ready', runtime: message.runtime };
       hooks.runtime = message.runtime;
       applying = false;

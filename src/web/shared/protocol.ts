@@ -77,7 +77,16 @@ export interface WorkerTimings {
 export type Stage = 'detect' | 'landmarks' | 'classify';
 
 export type ToWorker =
-  | { type: 'init'; baseUrl: string; pipeline: PipelineSettings }
+  | {
+      type: 'init';
+      baseUrl: string;
+      pipeline: PipelineSettings;
+      /**
+       * WebAssembly threads asked for by the page's `?threads=` parameter (benchmarks); null for
+       * the default, min(4, cores). Either way 1 when the page is not cross-origin isolated.
+       */
+      threads: number | null;
+    }
   | { type: 'pipeline'; pipeline: PipelineSettings }
   | {
       type: 'frame';

@@ -58,7 +58,7 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'init':
-      await init(message.baseUrl, message.pipeline);
+      await init(message.baseUrl, message.pipeline, message.threads);
       return;
     case 'pipeline':
       if (loaded === null) return;
@@ -75,7 +75,11 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-async function init(baseUrl: string, pipeline: PipelineSettings): Promise<void> {
+async function init(
+  baseUrl: string,
+  pipeline: PipelineSettings,
+  threads: number | null,
+): Promise<void> {
   const progress = (p: FetchProgress) => post({ type: 'loading', ...p });
   try {
     // ONNX Runtime: its glue module and WebAssembly binary from this origin, fetched here so a
@@ -88,7 +92,7 @@ async function init(baseUrl: string, pipeline: PipelineSettings): Promise<void> 
       fetchAsset(baseUrl, MODEL_FILES.expression, progress),
       loadEmojiPack(baseUrl, progress),
     ]);
-    configureOrt(baseUrl, wasm);
+    configureOrt(baseUrl, wasm, threads);
 
     const models: MaskerModels = { detector, landmarks, expression };
     const stageOf = new Map<Uint8Array, Stage>([
@@ -114,7 +118,7 @@ async function init(baseUrl: string, pipeline: PipelineSettings): Promise<void> 
   }
 }
 
-function configureOrt(baseUrl: string, wasm: Uint8Array): void {
+function configureOrt(baseUrl: string, wasm: Uint8Array, threads: number | null): void {
   ort.env.logLevel = 'error';
   ort.env.wasm.wasmPaths = {
     mjs: new URL(ORT_FILES.mjs, baseUrl).href,
@@ -123,9 +127,10 @@ function configureOrt(baseUrl: string, wasm: Uint8Array): void {
   ort.env.wasm.wasmBinary = wasm;
   // We are the worker already; ORT's own proxy worker would only add a hop.
   ort.env.wasm.proxy = false;
-  ort.env.wasm.numThreads = scope.crossOriginIsolated
-    ? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1))
-    : 1;
+  // Threads need SharedArrayBuffer, which only a cross-origin isolated page has.
+  ort.env.wasm.numThreads = !scope.crossOriginIsolated
+    ? 1
+    : (threads ?? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)));
 }
 
 /**
