@@ -177,6 +177,14 @@ describe('checkFrameResultJson', () => {
     expect(checkFrameResultJson(JSON.parse(JSON.stringify(line)))).toEqual(line);
   });
 
+  it('accepts a held video label that trails the averaged leader, which a photo may not have', () => {
+    const held = face({ expression: 'sad' });
+    expect(() => checkFrameResultJson(JSON.parse(JSON.stringify(frameResultToJson(3, 100, [held]))))).not.toThrow();
+    expect(() => checkImageResultJson(JSON.parse(JSON.stringify(imageResultToJson(640, 480, [held]))))).toThrow(
+      /"sad" has probability 0\.1, but another has 0\.7001/,
+    );
+  });
+
   it('rejects a negative frame index and a missing time', () => {
     expect(() => checkFrameResultJson({ frame: -1, timeMs: 0, faces: [] })).toThrow(
       'frame: expected an integer >= 0, got -1',

