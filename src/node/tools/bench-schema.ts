@@ -82,8 +82,11 @@ export interface PipelineRun {
    * run each): the steady state of a webcam or a video.
    */
   endToEnd: TimingStats;
-  /** `Masker.process` as a still photo (every face new: detection plus two mesh runs each). */
-  endToEndStill: TimingStats;
+  /**
+   * `Masker.process` as a still photo (every face new: detection plus two mesh runs each);
+   * absent where not measured.
+   */
+  endToEndStill?: TimingStats;
   /** 1000 / endToEnd.medianMs. */
   fps: number;
 }
@@ -151,9 +154,10 @@ export interface BenchReport {
     /** The whole masker (three sessions and the emoji mip chains), first in the process. */
     maskerColdMs: number;
     maskerWarm: TimingStats;
-    detector: TimingStats;
-    landmarks: TimingStats;
-    classifier: TimingStats;
+    /** Each session alone (absent where the environment cannot load one alone). */
+    detector?: TimingStats;
+    landmarks?: TimingStats;
+    classifier?: TimingStats;
   };
   runs: PipelineRun[];
   peers: PeerResult[];

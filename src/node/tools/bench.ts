@@ -601,7 +601,7 @@ function printSummary(report: BenchReport): void {
       s.composite,
       r.endToEnd,
       r.endToEndStill,
-    ].map((t) => w(t.medianMs.toFixed(2), 11));
+    ].map((t) => w(t ? t.medianMs.toFixed(2) : '-', 11));
     out(
       `${w(`${r.frame}@${r.resolution}`, 16)}${w(String(r.threads), 9)}${cells.join('')}${r.fps.toFixed(1)}`,
     );

@@ -19,7 +19,7 @@ import type { MetricsReport, VariantMetrics } from './video-metrics.js';
 const STAGES = ['detect', 'landmarks', 'classify', 'homography', 'composite'] as const;
 const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 /** Figures the training side writes (`python -m training evaluate --out docs/results`). */
-const TRAINING_FIGURES = [
+const TRAINING_FIGURES: readonly (readonly [string, string])[] = [
   ['confusion-PrivateTest.png', 'Confusion matrix on PrivateTest'],
   ['confusion-PublicTest.png', 'Confusion matrix on PublicTest'],
   ['training-curve.png', 'Training curve'],
@@ -221,9 +221,15 @@ async function benchSection(bench: BenchReport, figures: string[]): Promise<stri
           load.maskerColdMs.toFixed(0),
         ],
         ['whole masker, again', ms(load.maskerWarm, 0)],
-        ['face-detector.onnx session', ms(load.detector)],
-        ['face-landmarks.onnx session', ms(load.landmarks)],
-        ['expression.onnx session', ms(load.classifier)],
+        ...(
+          [
+            ['face-detector.onnx session', load.detector],
+            ['face-landmarks.onnx session', load.landmarks],
+            ['expression.onnx session', load.classifier],
+          ] as const
+        )
+          .filter(([, t]) => t !== undefined)
+          .map(([what, t]) => [what, ms(t)]),
         ...bench.decode.image.map((d) => [`JPEG to RGBA (sharp), ${d.resolution}`, ms(d.stats, 2)]),
         ...(bench.decode.video
           ? [
@@ -350,32 +356,72 @@ function unmaskedCell(u: NonNullable<VariantMetrics['unmasked']>): string {
   return parts.join('; ');
 }
 
-function trainingSection(metrics: TrainingMetrics | null, present: Set<string>): string {
+/** One evaluation folder of the training side, relative to docs/results/ ('' for the folder itself). */
+interface TrainingEvaluation {
+  folder: string;
+  metrics: TrainingMetrics;
+  figures: string[];
+}
+
+/** Every folder in docs/results/ (itself and one level down) holding the training side's metrics.json. */
+async function findTrainingEvaluations(): Promise<TrainingEvaluation[]> {
+  const found: TrainingEvaluation[] = [];
+  const entries = await readdir(RESULTS_DIR, { withFileTypes: true });
+  const folders = [
+    '',
+    ...entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort(),
+  ];
+  for (const folder of folders) {
+    const dir = path.join(RESULTS_DIR, folder);
+    const metrics = await readJsonIfPresent<TrainingMetrics>(path.join(dir, 'metrics.json'));
+    if (!metrics || (!metrics.PrivateTest && !metrics.PublicTest)) continue;
+    const files = new Set(await readdir(dir));
+    found.push({
+      folder,
+      metrics,
+      figures: TRAINING_FIGURES.map(([f]) => f).filter((f) => files.has(f)),
+    });
+  }
+  return found;
+}
+
+function trainingSection(evaluations: readonly TrainingEvaluation[]): string {
   const out: string[] = ['## Expression classifier (training side)'];
-  if (metrics) {
-    const rows: string[][] = [];
+  if (evaluations.length === 0) {
+    out.push(
+      'No training evaluation in docs/results/ yet: `.venv/bin/python -m training evaluate --onnx models/expression.onnx --out docs/results/expression` writes metrics.json and the figures.',
+    );
+    return out.join('\n\n');
+  }
+  out.push(
+    'From the `metrics.json` that `python -m training evaluate --out docs/results/<folder>` wrote (not re-measured here).',
+  );
+  const rows: string[][] = [];
+  for (const { folder, metrics } of evaluations) {
     for (const split of ['PublicTest', 'PrivateTest']) {
       const modes = metrics[split] as
         Record<string, { accuracy?: number; count?: number }> | undefined;
       if (!modes) continue;
       rows.push([
+        folder || '.',
+        `${metrics.source?.path ?? 'unknown'}${metrics.source?.precision ? ` (${metrics.source.precision})` : ''}`,
         split,
         modes.center?.accuracy !== undefined ? pct(modes.center.accuracy) : '-',
         modes.ten_crop?.accuracy !== undefined ? pct(modes.ten_crop.accuracy) : '-',
         String(modes.center?.count ?? '-'),
       ]);
     }
-    out.push(
-      `From \`docs/results/metrics.json\` (\`python -m training evaluate\`, model ${metrics.source?.path ?? 'unknown'}).`,
-    );
-    out.push(table(['split', 'center crop', 'ten crops', 'images'], rows));
-  } else {
-    out.push(
-      'No training evaluation in docs/results/ yet: `.venv/bin/python -m training evaluate --onnx models/expression.onnx --out docs/results` writes metrics.json and the figures below.',
-    );
   }
-  for (const [file, title] of TRAINING_FIGURES) {
-    if (present.has(file)) out.push(`![${title}](results/${file})`);
+  out.push(table(['folder', 'model', 'split', 'center crop', 'ten crops', 'images'], rows));
+  for (const { folder, figures } of evaluations) {
+    for (const file of figures) {
+      const title = TRAINING_FIGURES.find(([f]) => f === file)?.[1] ?? file;
+      const link = ['results', folder, file].filter(Boolean).join('/');
+      out.push(`![${title}${folder ? ` (${folder})` : ''}](${link})`);
+    }
   }
   return out.join('\n\n');
 }
@@ -392,7 +438,6 @@ export const RESULTS_MARKDOWN = path.join(REPO_ROOT, 'docs', 'RESULTS.md');
 export async function writeResults(out: string = RESULTS_MARKDOWN): Promise<string[]> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const files = await readdir(RESULTS_DIR);
-  const present = new Set(files);
   const benches: BenchReport[] = [];
   for (const file of files.filter((f) => /^bench-.*\.json$/.test(f)).sort()) {
     const bench = await readJsonIfPresent<BenchReport>(path.join(RESULTS_DIR, file));
@@ -413,7 +458,7 @@ export async function writeResults(out: string = RESULTS_MARKDOWN): Promise<stri
   const metrics = await readJsonIfPresent<MetricsReport>(
     path.join(RESULTS_DIR, 'video-metrics.json'),
   );
-  const training = await readJsonIfPresent<TrainingMetrics>(path.join(RESULTS_DIR, 'metrics.json'));
+  const training = await findTrainingEvaluations();
   if (benches.length === 0 && !metrics) {
     throw new Error(
       `${RESULTS_DIR}: no bench-*.json or video-metrics.json; run npm run bench and npm run metrics first`,
@@ -434,7 +479,7 @@ export async function writeResults(out: string = RESULTS_MARKDOWN): Promise<stri
     );
   }
   if (metrics) sections.push(metricsSection(metrics));
-  sections.push(trainingSection(training, present));
+  sections.push(trainingSection(training));
   sections.push(
     [
       '## Reproduce',
