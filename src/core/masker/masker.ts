@@ -44,7 +44,7 @@ export interface FrameInfo {
 }
 
 /** Below this face-presence probability the mesh is not trusted (MediaPipe's own threshold). */
-const MIN_PRESENCE = 0.5;
+export const MIN_PRESENCE = 0.5;
 /**
  * A detection the mesh model rejects is still masked (from the detector's own keypoints) when
  * the detector is at least this sure: a real face turned too far for the mesh is covered, while

@@ -44,6 +44,7 @@ import {
   runTool,
   writeJson,
 } from './tool-env.js';
+import { PUBLISHED } from './bench-schema.js';
 
 /** Debian's Chromium, as the e2e suite uses it. */
 const DEFAULT_CHROMIUM = '/usr/bin/chromium';
@@ -200,13 +201,6 @@ export interface BrowserBenchReport extends Omit<BenchReport, 'runs' | 'modelLoa
   /** What each number means, for the report. */
   definitions: Record<string, string>;
 }
-
-/** The published pipeline's figure (the same as bench.ts's PUBLISHED; issue 6). */
-const PUBLISHED = {
-  msPer720pFrame: 75.6,
-  cores: 6,
-  note: 'the published pipeline, 75.6 ms per 720p frame on a 6-core CPU (figure quoted in issue 6)',
-};
 
 const DEFINITIONS: Record<string, string> = {
   detect:

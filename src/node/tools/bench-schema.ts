@@ -166,3 +166,10 @@ export interface BenchReport {
   published: { msPer720pFrame: number; cores: number; note: string };
   wallSeconds: number;
 }
+
+/** The published pipeline's speed, as issue 6 quotes it. */
+export const PUBLISHED = {
+  msPer720pFrame: 75.6,
+  cores: 6,
+  note: 'the published pipeline, 75.6 ms per 720p frame on a 6-core CPU (figure quoted in issue 6)',
+};

@@ -61,13 +61,8 @@ import {
   runTool,
   writeJson,
 } from './tool-env.js';
-
-/** The published pipeline's speed, as issue 6 quotes it. */
-export const PUBLISHED = {
-  msPer720pFrame: 75.6,
-  cores: 6,
-  note: 'the published pipeline, 75.6 ms per 720p frame on a 6-core CPU (figure quoted in issue 6)',
-};
+import { PUBLISHED } from './bench-schema.js';
+import { MIN_PRESENCE } from '../../core/masker/masker.js';
 
 const RESOLUTIONS: readonly { name: Resolution; width: number; height: number }[] = [
   { name: '480p', width: 854, height: 480 },
@@ -75,8 +70,6 @@ const RESOLUTIONS: readonly { name: Resolution; width: number; height: number }[
   { name: '1080p', width: 1920, height: 1080 },
 ];
 
-/** The face mesh is trusted from this presence on (the masker's own threshold). */
-const MIN_PRESENCE = 0.5;
 /** Frame spacing given to the masker in video mode, ms (30 fps). */
 const FRAME_MS = 1000 / 30;
 
