@@ -91,13 +91,14 @@ export class FaceDetector {
   async detect(frame: RgbaImage): Promise<FaceDetection[]> {
     checkFrame(frame);
     const found: FaceDetection[] = [];
+    const pyramid = new FramePyramid(frame);
     for (const region of searchRegions(
       frame.width,
       frame.height,
       this.inputSize,
       this.options.tiling,
     )) {
-      found.push(...(await this.detectInRegion(frame, region)));
+      found.push(...(await this.detectInRegion(pyramid, region)));
     }
     return weightedNms(found, this.options.nmsIou).slice(0, this.options.maxFaces);
   }

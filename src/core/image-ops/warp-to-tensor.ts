@@ -63,9 +63,17 @@ export function warpToTensor(
   const weight = 1 / (nu * nv);
   const scale = (options.range[1] - options.range[0]) / 255;
   const bias = options.range[0];
-  const sampler = makeBilinearSampler(frame, options.border === 'replicate');
+  const replicate = options.border === 'replicate';
+  const edgeSampler = makeBilinearSampler(frame, replicate);
+  const { width: frameWidth, height: frameHeight, data } = frame;
+  const maxX = frameWidth - 1;
+  const maxY = frameHeight - 1;
+  const row = frameWidth * 4;
   const rgb = [0, 0, 0];
   const planeSize = width * height;
+  // Source step between neighbouring samples along the crop's x axis.
+  const stepX = a / nu;
+  const stepY = d / nu;
 
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
@@ -74,13 +82,32 @@ export function warpToTensor(
       let bl = 0;
       for (let j = 0; j < nv; j++) {
         const y = v + (j + 0.5) / nv;
-        for (let i = 0; i < nu; i++) {
-          const x = u + (i + 0.5) / nu;
-          // Source pixel centres are at half-integers: shift to index space.
-          sampler(a * x + b * y + c - 0.5, d * x + e * y + f - 0.5, rgb);
-          r += rgb[0];
-          g += rgb[1];
-          bl += rgb[2];
+        const x = u + 0.5 / nu;
+        // Source pixel centres are at half-integers: shift to index space.
+        let sx = a * x + b * y + c - 0.5;
+        let sy = d * x + e * y + f - 0.5;
+        for (let i = 0; i < nu; i++, sx += stepX, sy += stepY) {
+          const x0 = Math.floor(sx);
+          const y0 = Math.floor(sy);
+          if (x0 >= 0 && y0 >= 0 && x0 < maxX && y0 < maxY) {
+            // All four taps inside the frame: the common case, inlined.
+            const fx = sx - x0;
+            const fy = sy - y0;
+            const w00 = (1 - fx) * (1 - fy);
+            const w10 = fx * (1 - fy);
+            const w01 = (1 - fx) * fy;
+            const w11 = fx * fy;
+            const p = y0 * row + x0 * 4;
+            const q = p + row;
+            r += w00 * data[p] + w10 * data[p + 4] + w01 * data[q] + w11 * data[q + 4];
+            g += w00 * data[p + 1] + w10 * data[p + 5] + w01 * data[q + 1] + w11 * data[q + 5];
+            bl += w00 * data[p + 2] + w10 * data[p + 6] + w01 * data[q + 2] + w11 * data[q + 6];
+          } else {
+            edgeSampler(sx, sy, rgb);
+            r += rgb[0];
+            g += rgb[1];
+            bl += rgb[2];
+          }
         }
       }
       r *= weight;
@@ -123,7 +150,7 @@ export class FramePyramid {
     const [a, b, c, d, e, f] = cropToSource;
     const shrink = Math.min(Math.hypot(a, d), Math.hypot(b, e));
     let level = 0;
-    while (shrink / 2 ** level > 2 * PYRAMID_STEP_ABOVE) {
+    while (shrink / 2 ** level > PYRAMID_STEP_ABOVE) {
       const last = this.levels[level];
       if (last.width < 2 || last.height < 2) break;
       this.levels[level + 1] ??= halve(last);
@@ -157,7 +184,10 @@ function halve(image: RgbaImage): RgbaImage {
 
 type Sampler = (x: number, y: number, rgb: number[]) => void;
 
-/** Bilinear RGB lookup at index-space coordinates (pixel (i, j) is at x = i, y = j). */
+/**
+ * Bilinear RGB lookup at index-space coordinates (pixel (i, j) is at x = i, y = j), for samples
+ * near or past the frame's edge; {@link warpToTensor} inlines the same sum for the rest.
+ */
 function makeBilinearSampler(frame: RgbaImage, replicate: boolean): Sampler {
   const { width, height, data } = frame;
   const maxX = width - 1;
