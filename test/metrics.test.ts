@@ -1,19 +1,41 @@
 import { describe, expect, it } from 'vitest';
 
+import type { CoverDisc, EmojiArt } from '../src/core/emoji/emoji-pack.js';
+import { invertMatrix3 } from '../src/core/geometry/matrix3.js';
+import {
+  planMasks,
+  type CoverDraw,
+  type EmojiDraw,
+  type MaskPlan,
+  type PlanningPack,
+} from '../src/core/masker/mask-plan.js';
+import {
+  EXPRESSIONS,
+  type Expression,
+  type FaceResult,
+  type MaskKeypoints,
+  type Matrix3,
+  type Point,
+} from '../src/core/types.js';
 import {
   combineJitter,
+  COVERAGE_SAMPLES,
   countSwitches,
   followDelays,
+  gridInside,
   keypointJitter,
+  maskCoverage,
   median,
   quantile,
   stillFrames,
   stretches,
+  summariseCoverage,
   type Timed,
 } from '../src/node/tools/quality-metrics.js';
 import { changedFraction } from '../src/node/tools/unmasked-check.js';
 
 const FRAME_MS = 1000 / 30;
+const SHOW = { emoji: true, strict: false };
 
 /** A label sequence at 30 fps from a string, one character a frame, '.' for no face. */
 function labels(text: string): Timed<string>[] {
@@ -198,6 +220,199 @@ describe('median and quantile', () => {
     expect(Number.isNaN(median([]))).toBe(true);
     expect(quantile([0, 10, 20, 30, 40], 0.9)).toBeCloseTo(36, 10);
     expect(quantile([7], 0.5)).toBe(7);
+  });
+});
+
+/** The same opaque disc for every expression: centre (256, 256), radius 200 emoji pixels. */
+const DISC: CoverDisc = { centerX: 256, centerY: 256, radius: 200 };
+const DISCS = Object.fromEntries(EXPRESSIONS.map((e) => [e, DISC])) as Record<
+  Expression,
+  CoverDisc
+>;
+
+/** A regular `n`-gon inscribed in the circle of `radius` about `centre`. */
+function circle(centre: Point, radius: number, n = 64): Point[] {
+  return Array.from({ length: n }, (_, i) => ({
+    x: centre.x + radius * Math.cos((2 * Math.PI * i) / n),
+    y: centre.y + radius * Math.sin((2 * Math.PI * i) / n),
+  }));
+}
+
+function square(x0: number, y0: number, x1: number, y1: number): Point[] {
+  return [
+    { x: x0, y: y0 },
+    { x: x1, y: y0 },
+    { x: x1, y: y1 },
+    { x: x0, y: y1 },
+  ];
+}
+
+function emojiDraw(inverse: Matrix3, faceId = 1): EmojiDraw {
+  return {
+    kind: 'emoji',
+    faceId,
+    expression: 'happy',
+    matrix: invertMatrix3(inverse) ?? inverse,
+    inverse,
+    quad: null,
+    widening: 1,
+  };
+}
+
+function coverDraw(polygon: Point[], faceId = 1): CoverDraw {
+  return { kind: 'cover', faceId, polygon, reason: 'covered' };
+}
+
+function plan(draws: MaskPlan['draws'], fullCover = false): MaskPlan {
+  return { width: 640, height: 480, fullCover, draws };
+}
+
+/** Frame to emoji: frame circle of radius 50 about (100, 80) onto the disc (scale 4). */
+const ONTO_DISC: Matrix3 = [4, 0, 256 - 400, 0, 4, 256 - 320, 0, 0, 1];
+
+describe('gridInside', () => {
+  it('puts about COVERAGE_SAMPLES points in a face whatever its size in pixels', () => {
+    for (const radius of [20, 50, 500]) {
+      const n = gridInside(circle({ x: 0, y: 0 }, radius)).length;
+      expect(n).toBeGreaterThan(0.95 * COVERAGE_SAMPLES);
+      expect(n).toBeLessThan(1.05 * COVERAGE_SAMPLES);
+    }
+  });
+
+  it('keeps only points inside the polygon, and none for a polygon with no area', () => {
+    const points = gridInside(square(10, 20, 30, 60), 200);
+    expect(points.length).toBeGreaterThan(180);
+    expect(points.length).toBeLessThanOrEqual(200);
+    expect(points.every((p) => p.x > 10 && p.x < 30 && p.y > 20 && p.y < 60)).toBe(true);
+    const line = [
+      { x: 0, y: 0 },
+      { x: 10, y: 10 },
+      { x: 20, y: 20 },
+    ];
+    expect(gridInside(line)).toEqual([]);
+  });
+});
+
+describe('maskCoverage', () => {
+  const face = circle({ x: 100, y: 80 }, 50);
+
+  it('is 1 when the whole frame is covered, and 0 when nothing is drawn', () => {
+    expect(maskCoverage(face, plan([], true), DISCS)).toBe(1);
+    expect(maskCoverage(face, plan([]), DISCS)).toBe(0);
+  });
+
+  it('is 1 for an outline inscribed in the emoji disc, and the area ratio for a larger one', () => {
+    expect(maskCoverage(face, plan([emojiDraw(ONTO_DISC)]), DISCS)).toBe(1);
+    // An outline of radius 60 about the same centre: the disc covers (50 / 60)^2 of it.
+    const larger = circle({ x: 100, y: 80 }, 60, 128);
+    const coverage = maskCoverage(larger, plan([emojiDraw(ONTO_DISC)]), DISCS) as number;
+    expect(Math.abs(coverage - (50 / 60) ** 2)).toBeLessThan(0.01);
+  });
+
+  it("uses each emoji's own disc", () => {
+    const small = { ...DISCS, happy: { centerX: 256, centerY: 256, radius: 100 } };
+    const coverage = maskCoverage(face, plan([emojiDraw(ONTO_DISC)]), small) as number;
+    expect(Math.abs(coverage - 0.25)).toBeLessThan(0.01);
+  });
+
+  it('gives about 0.5 for a cover over the left half of the face', () => {
+    const left = square(0, 0, 100, 200);
+    const coverage = maskCoverage(face, plan([coverDraw(left)]), DISCS) as number;
+    expect(Math.abs(coverage - 0.5)).toBeLessThan(0.02);
+  });
+
+  it('counts the union of every draw, whichever face it belongs to', () => {
+    const left = coverDraw(square(0, 0, 100, 200), 2);
+    // The emoji's disc, of radius 200 / 2.8 = 71.4 px about (150, 80), holds the right half of
+    // the face (at most 50 * sqrt(2) = 70.7 px from that centre) and a sliver of the left.
+    const right: Matrix3 = [2.8, 0, 256 - 2.8 * 150, 0, 2.8, 256 - 2.8 * 80, 0, 0, 1];
+    expect(maskCoverage(face, plan([emojiDraw(right)]), DISCS)).toBeLessThan(0.75);
+    expect(maskCoverage(face, plan([left, emojiDraw(right)]), DISCS)).toBe(1);
+  });
+
+  it('does not count points the emoji map sends behind the horizon (w <= 0)', () => {
+    const negated = ONTO_DISC.map((v) => -v) as Matrix3;
+    expect(maskCoverage(face, plan([emojiDraw(negated)]), DISCS)).toBe(0);
+    // w = x / 20 over a square about the origin: u / w = 20 and v / w = 20 y / x put both
+    // halves inside a disc about (20, 0) of radius 2e4, but only the half with x > 0 is drawn.
+    const horizon: Matrix3 = [0, 0, 1, 0, 1, 0, 1 / 20, 0, 0];
+    const wide = { ...DISCS, happy: { centerX: 20, centerY: 0, radius: 2e4 } };
+    const coverage = maskCoverage(square(-10, -10, 10, 10), plan([emojiDraw(horizon)]), wide);
+    expect(Math.abs((coverage as number) - 0.5)).toBeLessThan(0.02);
+  });
+
+  it('is null for an outline with no area', () => {
+    const flat = square(0, 5, 10, 5);
+    expect(maskCoverage(flat, plan([], true), DISCS)).toBeNull();
+  });
+
+  it('gives 1 for an emoji that planMasks widened to cover the outline', () => {
+    const keypoints: MaskKeypoints = {
+      leftEyeOuter: { x: 356, y: 200 },
+      rightEyeOuter: { x: 156, y: 200 },
+      mouthLeft: { x: 316, y: 340 },
+      mouthRight: { x: 196, y: 340 },
+      philtrum: { x: 256, y: 310 },
+      chin: { x: 256, y: 420 },
+    };
+    const art: EmojiArt = {
+      image: { width: 512, height: 512, data: new Uint8Array(512 * 512 * 4) },
+      keypoints,
+      cover: DISC,
+    };
+    const pack = Object.fromEntries(
+      EXPRESSIONS.map((e) => [e, { art, anchors: [] }]),
+    ) as PlanningPack;
+    // The face is the emoji at a quarter scale about (100, 80), with a taller, wider outline
+    // (radius 70 against the disc's 50), so the emoji must be widened to cover it.
+    const toFace = (p: Point) => ({ x: 100 + (p.x - 256) / 4, y: 80 + (p.y - 256) / 4 });
+    const faceKeypoints = Object.fromEntries(
+      Object.entries(keypoints).map(([k, p]) => [k, toFace(p)]),
+    ) as unknown as MaskKeypoints;
+    const outline = circle({ x: 100, y: 80 }, 70);
+    const faceResult: FaceResult = {
+      id: 1,
+      box: { x: 30, y: 10, width: 140, height: 140 },
+      score: 0.9,
+      tracking: 'live',
+      expression: 'happy',
+      probabilities: Object.fromEntries(
+        EXPRESSIONS.map((e) => [e, 1 / 7]),
+      ) as FaceResult['probabilities'],
+      keypoints: faceKeypoints,
+      outline,
+      anchors: [],
+      landmarks: [],
+    };
+    const drawn = planMasks([faceResult], pack, { width: 640, height: 480 }, SHOW);
+    expect(drawn.draws[0]).toMatchObject({ kind: 'emoji' });
+    expect((drawn.draws[0] as EmojiDraw).widening).toBeGreaterThan(1.3);
+    expect(maskCoverage(outline, drawn, DISCS)).toBe(1);
+    // The same emoji drawn for the face's keypoints alone (no widening) leaves its rim showing.
+    expect(maskCoverage(outline, plan([emojiDraw(ONTO_DISC)]), DISCS)).toBeLessThan(0.6);
+  });
+});
+
+describe('summariseCoverage', () => {
+  it('gives the mean, minimum, 5th percentile and share of face-frames at 0.99 or more', () => {
+    const values = [...new Array<number>(18).fill(1), 0.99, 0.5];
+    const s = summariseCoverage(values);
+    expect(s.faceFrames).toBe(20);
+    expect(s.mean).toBeCloseTo((18 + 0.99 + 0.5) / 20, 12);
+    expect(s.min).toBe(0.5);
+    // Sorted: 0.5, 0.99, 1, ...; the 0.05 quantile sits at 0.95 of the way from 0.5 to 0.99.
+    expect(s.p5).toBeCloseTo(0.5 + 0.95 * 0.49, 12);
+    expect(s.atLeast99).toBe(19 / 20);
+  });
+
+  it('reports nulls when no face was measured', () => {
+    expect(summariseCoverage([])).toEqual({
+      faceFrames: 0,
+      mean: null,
+      min: null,
+      p5: null,
+      atLeast99: null,
+    });
   });
 });
 

@@ -113,6 +113,19 @@ describe('Masker on photos', () => {
     for (const face of faces) expect(changedFraction(input, output, insideFace(face, 0.95))).toBeGreaterThan(0.95);
   });
 
+  it('plans what it renders: one emoji draw per face of two_people.jpg, the strict one alike', async () => {
+    const input = await photo('two_people.jpg');
+    const faces = await masker.analyze(input);
+    const plan = masker.plan(faces, input);
+    expect(plan.fullCover).toBe(false);
+    expect(plan.draws.map((d) => d.kind)).toEqual(['emoji', 'emoji']);
+    expect(new Set(plan.draws.map((d) => d.faceId))).toEqual(new Set(faces.map((f) => f.id)));
+    // Only the strict masker covers the whole frame for a face without its mesh.
+    const meshless = faces.map((f) => ({ ...f, landmarks: [] }));
+    expect(masker.plan(meshless, input).fullCover).toBe(false);
+    expect(strict.plan(meshless, input).fullCover).toBe(true);
+  });
+
   it('finds no face in dlib-faces/dogs.jpg and leaves every pixel as it was', async () => {
     const input = await photo('dlib-faces/dogs.jpg');
     const output = copy(input);

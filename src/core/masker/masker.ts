@@ -31,7 +31,7 @@ import {
 import { FaceTrack, type TrackGeometry } from '../tracking/face-track.js';
 import { estimateFromDetection } from './detection-fallback.js';
 import { emojiShapeAnchors, MESH_FACE_OVAL, MESH_SHAPE_ANCHORS } from './mask-geometry.js';
-import { COVER_RGB, planMasks, type PlanningPack } from './mask-plan.js';
+import { COVER_RGB, planMasks, type MaskPlan, type PlanningPack } from './mask-plan.js';
 import type { MaskerModels, MaskerOptions } from './masker-options.js';
 
 /** Per-frame settings of {@link Masker.process}. */
@@ -218,7 +218,7 @@ export class Masker {
   render(frame: RgbaImage, faces: readonly FaceResult[]): void {
     this.checkUsable();
     checkFrame(frame);
-    const plan = planMasks(faces, this.planning, frame, { emoji: true, strict: this.options.strict ?? false });
+    const plan = this.plan(faces, frame);
     if (plan.fullCover) {
       fillPolygon(frame, frameOutline(frame), COVER_COLOUR);
       return;
@@ -231,6 +231,19 @@ export class Masker {
         fillPolygon(frame, draw.polygon, COVER_COLOUR);
       }
     }
+  }
+
+  /**
+   * What {@link render} draws for `faces` on a `frame.width` x `frame.height` frame, without
+   * drawing: this masker's emoji pack and `strict` setting passed to {@link planMasks}. For tools
+   * that measure what is drawn (coverage of the face); `render` draws exactly this plan.
+   */
+  plan(faces: readonly FaceResult[], frame: { width: number; height: number }): MaskPlan {
+    this.checkUsable();
+    return planMasks(faces, this.planning, frame, {
+      emoji: true,
+      strict: this.options.strict ?? false,
+    });
   }
 
   /** {@link analyze} then {@link render}: masks `frame` in place and returns what was found. */

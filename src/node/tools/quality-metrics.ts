@@ -5,9 +5,14 @@
  *
  * A face's sequence has one entry per frame of the clip, `null` where the face is not in that
  * frame (for a label: where no emoji is drawn for it). Times are presentation times in ms.
+ * Coverage ({@link maskCoverage}) is measured per frame, on one face's silhouette and the mask
+ * plan drawn on that frame, in frame pixels.
  */
 
-import type { Point } from '../../core/types.js';
+import type { CoverDisc } from '../../core/emoji/emoji-pack.js';
+import { homogeneousW } from '../../core/geometry/matrix3.js';
+import type { MaskPlan } from '../../core/masker/mask-plan.js';
+import type { Expression, Point } from '../../core/types.js';
 
 /** One frame of a sequence: its time, and the value of the face there (`null`: not there). */
 export interface Timed<T> {
@@ -228,6 +233,129 @@ export function combineJitter(parts: readonly Jitter[]): Jitter {
     rmsPx: samples > 0 ? Math.sqrt(sumPx / samples) : 0,
     rmsIod: samples > 0 ? Math.sqrt(sumIod / samples) : 0,
   };
+}
+
+/**
+ * Sample points per face for {@link maskCoverage}: the grid step is chosen so that about this
+ * many grid points fall inside the silhouette whatever the face's size in pixels (1024 points:
+ * each stands for about 0.1 % of the face, so one uncovered point already reads below 0.999).
+ */
+export const COVERAGE_SAMPLES = 1024;
+
+/**
+ * The points of a regular square grid that lie inside `polygon` (even-odd rule, so a slightly
+ * non-convex outline is fine). The step is `sqrt(area / samples)`, so about `samples` points
+ * fall inside; the grid starts half a step inside the polygon's bounding box (cell centres).
+ * Empty when the polygon has no area.
+ *
+ * @param polygon closed polygon (last vertex joins the first), frame pixels
+ */
+export function gridInside(polygon: readonly Point[], samples = COVERAGE_SAMPLES): Point[] {
+  const area = Math.abs(signedArea(polygon));
+  if (!(area > 0) || !(samples >= 1)) return [];
+  const step = Math.sqrt(area / samples);
+  const xs = polygon.map((p) => p.x);
+  const ys = polygon.map((p) => p.y);
+  const maxX = Math.max(...xs);
+  const maxY = Math.max(...ys);
+  const inside: Point[] = [];
+  for (let y = Math.min(...ys) + step / 2; y < maxY; y += step) {
+    for (let x = Math.min(...xs) + step / 2; x < maxX; x += step) {
+      if (insidePolygon(polygon, x, y)) inside.push({ x, y });
+    }
+  }
+  return inside;
+}
+
+/**
+ * The share of a face's silhouette that a frame's mask plan paints opaque, from 0 to 1: the
+ * fraction of the {@link gridInside} sample points of `silhouette` that are covered by what the
+ * plan draws (every draw of the plan, whichever face it belongs to: a neighbour's emoji hides a
+ * face as well as its own). A point is covered when the plan covers the whole frame, when it lies
+ * inside a cover polygon, or when an emoji draw's `inverse` maps it, with w > 0 (in front of the
+ * horizon, where the renderer draws), inside that emoji's opaque disc. The emoji's
+ * semi-transparent rim outside the disc does not count.
+ *
+ * @param silhouette the face outline to cover, frame pixels (the raw mesh face oval)
+ * @param plan what is drawn on the frame (`Masker.plan`)
+ * @param discs the opaque disc of each expression's emoji, in that emoji's pixels
+ * @returns the covered fraction, or null when the silhouette has no area (no sample point)
+ */
+export function maskCoverage(
+  silhouette: readonly Point[],
+  plan: MaskPlan,
+  discs: Readonly<Record<Expression, CoverDisc>>,
+  samples = COVERAGE_SAMPLES,
+): number | null {
+  const points = gridInside(silhouette, samples);
+  if (points.length === 0) return null;
+  if (plan.fullCover) return 1;
+  let covered = 0;
+  for (const p of points) {
+    const hit = plan.draws.some((draw) => {
+      if (draw.kind === 'cover') return insidePolygon(draw.polygon, p.x, p.y);
+      const m = draw.inverse;
+      const w = homogeneousW(m, p);
+      if (!(w > 0)) return false;
+      const disc = discs[draw.expression];
+      const u = (m[0] * p.x + m[1] * p.y + m[2]) / w - disc.centerX;
+      const v = (m[3] * p.x + m[4] * p.y + m[5]) / w - disc.centerY;
+      return u * u + v * v <= disc.radius * disc.radius;
+    });
+    if (hit) covered++;
+  }
+  return covered / points.length;
+}
+
+/** A face-frame counts as fully covered at this coverage or more (see {@link summariseCoverage}). */
+export const FULL_COVERAGE = 0.99;
+
+/** Coverage of the face-frames of one clip and variant (see {@link maskCoverage}). */
+export interface CoverageSummary {
+  /** Face-frames measured (one face in one frame). */
+  faceFrames: number;
+  /** Mean, least and 5th percentile coverage over those face-frames; null when there are none. */
+  mean: number | null;
+  min: number | null;
+  p5: number | null;
+  /** Share of face-frames with coverage >= {@link FULL_COVERAGE}; null when there are none. */
+  atLeast99: number | null;
+}
+
+/** Mean, minimum, 5th percentile and share >= {@link FULL_COVERAGE} of per-face-frame coverages. */
+export function summariseCoverage(values: readonly number[]): CoverageSummary {
+  if (values.length === 0) {
+    return { faceFrames: 0, mean: null, min: null, p5: null, atLeast99: null };
+  }
+  return {
+    faceFrames: values.length,
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+    min: Math.min(...values),
+    p5: quantile(values, 0.05),
+    atLeast99: values.filter((v) => v >= FULL_COVERAGE).length / values.length,
+  };
+}
+
+/** Signed area of a polygon (shoelace formula), in square pixels. */
+function signedArea(polygon: readonly Point[]): number {
+  let sum = 0;
+  for (let i = 0; i < polygon.length; i++) {
+    const a = polygon[i];
+    const b = polygon[(i + 1) % polygon.length];
+    sum += a.x * b.y - b.x * a.y;
+  }
+  return sum / 2;
+}
+
+/** Whether (x, y) is inside `polygon` by the even-odd rule (a ray cast towards +x). */
+function insidePolygon(polygon: readonly Point[], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const a = polygon[i];
+    const b = polygon[j];
+    if (a.y > y !== b.y > y && x < a.x + ((y - a.y) * (b.x - a.x)) / (b.y - a.y)) inside = !inside;
+  }
+  return inside;
 }
 
 /** The median of `values` (the mean of the middle two for an even count); NaN when empty. */

@@ -12,6 +12,7 @@ import { Command } from 'commander';
 
 import { writeFileAtomic } from '../atomic-file.js';
 import type { BenchReport, MachineInfo, PipelineRun, TimingStats } from './bench-schema.js';
+import { COVERAGE_SAMPLES, FULL_COVERAGE } from './quality-metrics.js';
 import { groupedBarChart, stackedBarChart } from './svg-chart.js';
 import { isMainModule, readJsonIfPresent, REPO_ROOT, RESULTS_DIR, runTool } from './tool-env.js';
 import type { MetricsReport, VariantMetrics } from './video-metrics.js';
@@ -267,11 +268,17 @@ async function benchSection(bench: BenchReport, figures: string[]): Promise<stri
   return out.join('\n\n');
 }
 
-function metricsSection(report: MetricsReport): string {
+/** The video-quality section of RESULTS.md, from `npm run metrics`'s JSON. */
+export function metricsSection(report: MetricsReport): string {
   const s = report.settings;
+  const fullAt = s.coverage?.fullAt ?? FULL_COVERAGE;
   const out: string[] = ['## Video quality'];
+  const span =
+    s.maxSeconds === null
+      ? 'every frame of each clip'
+      : `every frame of the first ${s.maxSeconds} s of each clip`;
   out.push(
-    `Measured by \`${report.command}\` on ${machineLine(report.machine)}; every frame of the first ${s.maxSeconds} s of each clip, the three variants on the same frames.`,
+    `Measured by \`${report.command}\` on ${machineLine(report.machine)}; ${span}, the three variants on the same frames.`,
   );
   out.push(report.variants.map((v) => `- **${v.name}**: ${v.description}`).join('\n'));
   out.push(
@@ -280,6 +287,7 @@ function metricsSection(report: MetricsReport): string {
       '*Switches per face-minute*: frames whose drawn emoji differs from the one drawn for the same face in the frame before, divided by the time faces were shown.',
       `*Follow delay*: for each change of the raw per-frame class (the \`none\` run) that then lasts at least ${s.persistMs} ms, the time until the variant's drawn label equals the new class; "missed" when it never does before the raw class changes again.`,
       `*Jitter*: on still stretches (the raw face box centre moves less than ${100 * s.still.maxMotionIod} % of the inter-ocular distance over ±${s.still.halfWindow} frames, and its size less than that, for at least ${s.still.minFrames} frames), the RMS length of the second difference p[t+1] − 2p[t] + p[t−1] of the six keypoints, in px and in % of that frame's inter-ocular distance (outer eye corners). A face moving at constant speed scores 0.`,
+      `*Coverage*: in every frame, for each live face of the \`none\` run that has a mesh, the share of its raw silhouette (the unsmoothed mesh face oval) that the variant's drawing hides: about ${s.coverage?.samplesPerFace ?? COVERAGE_SAMPLES} points on a square grid inside the silhouette, each covered when it falls inside an opaque cover, or inside the opaque disc of a drawn emoji (the emoji's semi-transparent rim does not count). Mean, minimum and 5th percentile over face-frames, and the share of face-frames covered ≥ ${fullAt}.`,
       `*Unmasked frames*: face-api's ${s.checker.detector === 'ssd' ? 'SSD MobileNet v1' : 'tiny face detector'} (a model unrelated to ours) runs on every output frame of ${s.checkedVariants.join(', ')}; a face it finds (score ≥ ${s.checker.minScore}) is unmasked when less than ${100 * s.checker.maxChangedFraction} % of its box differs from the input frame (by more than ${s.checker.changeThreshold} levels in a channel). "on masks" counts its hits on our emoji and covers.`,
     ].join(' '),
   );
@@ -297,6 +305,7 @@ function metricsSection(report: MetricsReport): string {
         m.jitter.samples > 0
           ? `${m.jitter.rmsPx.toFixed(2)} / ${(100 * m.jitter.rmsIod).toFixed(2)} % (${m.jitter.stillFrames} still frames)`
           : '- (no still stretch)',
+        coverageCell(m.coverage),
         m.unmasked ? unmaskedCell(m.unmasked) : 'not checked',
       ]);
     }
@@ -309,6 +318,7 @@ function metricsSection(report: MetricsReport): string {
         'switches / face-min',
         'follow delay, median ms',
         'jitter px / % IOD',
+        `coverage mean / min / p5, share ≥ ${fullAt}`,
         'unmasked frames',
       ],
       rows,
@@ -343,6 +353,14 @@ function metricsSection(report: MetricsReport): string {
     `Independent detector on every ${s.inputStride}th input frame, for scale: ${report.clips.map((c) => `${path.basename(c.file)} ${c.inputCheck.faces} faces in ${c.inputCheck.sampledFrames} frames`).join('; ')}.`,
   );
   return out.join('\n\n');
+}
+
+function coverageCell(c: VariantMetrics['coverage']): string {
+  if (!c) return 'not measured';
+  if (c.mean === null || c.min === null || c.p5 === null || c.atLeast99 === null) {
+    return '- (no face)';
+  }
+  return `${c.mean.toFixed(3)} / ${c.min.toFixed(3)} / ${c.p5.toFixed(3)}, **${pct(c.atLeast99)}** (${c.faceFrames} face-frames)`;
 }
 
 function unmaskedCell(u: NonNullable<VariantMetrics['unmasked']>): string {
@@ -487,7 +505,7 @@ export async function writeResults(out: string = RESULTS_MARKDOWN): Promise<stri
       'npm ci                       # peers and their WASM come from the npm registry; nothing is downloaded at run time',
       'npm run bench                # full bench (under 10 min on 2 cores): docs/results/bench-node.json, then this file',
       'npm run bench:quick          # the same in under 2 min (fewer runs, one frame per size, 1/10 of FER2013)',
-      'npm run metrics              # video quality, docs/results/video-metrics.json: first 10 s of each clip, about 0.6 s of CPU per frame',
+      'npm run metrics              # video quality, docs/results/video-metrics.json: every frame of each clip, about 0.6 s of CPU per frame',
       'npm run metrics -- --seconds 3 --check all   # shorter clips; the checker on all three variants',
       '.venv/bin/python -m training evaluate --onnx models/expression.onnx --out docs/results   # confusion matrices, curve',
       'npm run results              # this file, from the JSON above',

@@ -9,10 +9,11 @@
  *   per-frame classes of the face (the published proposal; `MajorityVote` per face id).
  *
  * For each clip and variant it reports emoji switches per face-minute, the delay to follow a
- * sustained change of the raw class, keypoint jitter on still stretches, and the frames in which
- * an independent face detector (face-api's SSD MobileNet v1) finds a face showing unmasked in the
- * output. The measures are defined in quality-metrics.ts and unmasked-check.ts; the raw class
- * and the still stretches come from the `none` run, so every variant is judged on the same events.
+ * sustained change of the raw class, keypoint jitter on still stretches, how much of each face's
+ * raw silhouette the drawn emoji or cover hides, and the frames in which an independent face
+ * detector (face-api's SSD MobileNet v1) finds a face showing unmasked in the output. The measures
+ * are defined in quality-metrics.ts and unmasked-check.ts; the raw class, the still stretches and
+ * the silhouettes come from the `none` run, so every variant is judged on the same events.
  */
 
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -22,10 +23,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import sharp from 'sharp';
 
 import { iou } from '../../core/detector/weighted-nms.js';
+import type { CoverDisc } from '../../core/emoji/emoji-pack.js';
+import type { MaskPlan } from '../../core/masker/mask-plan.js';
 import type { Masker } from '../../core/masker/masker.js';
 import type { MaskerOptions } from '../../core/masker/masker-options.js';
 import { MajorityVote } from '../../core/tracking/expression-smoother.js';
 import {
+  EXPRESSIONS,
   MASK_KEYPOINT_NAMES,
   type Box,
   type Expression,
@@ -33,18 +37,24 @@ import {
   type Point,
   type RgbaImage,
 } from '../../core/types.js';
+import { loadEmojiPack } from '../emoji-loader.js';
 import { createNodeMasker } from '../node-masker.js';
 import { decodeVideoFrames } from '../video-io.js';
 import { probeVideo } from '../video-probe.js';
 import {
   combineJitter,
   countSwitches,
+  COVERAGE_SAMPLES,
   followDelays,
+  FULL_COVERAGE,
   keypointJitter,
+  maskCoverage,
   median,
   quantile,
   stillFrames,
   stretches,
+  summariseCoverage,
+  type CoverageSummary,
   type Jitter,
   type Timed,
 } from './quality-metrics.js';
@@ -100,6 +110,8 @@ const PROGRESS_EVERY = 100;
 const MAX_CHECKS_IN_FLIGHT = 6;
 /** A face of one variant is the same face as one of the raw run when their boxes overlap this much. */
 const MATCH_IOU = 0.3;
+/** The JSON lists this many of the least covered face-frames below {@link FULL_COVERAGE}. */
+const WORST_LISTED = 5;
 
 /** One face in one frame of one variant, as drawn. */
 interface FaceRecord {
@@ -117,6 +129,15 @@ interface FaceRecord {
 interface FrameRecord {
   index: number;
   timeMs: number;
+}
+
+/** The coverage of one raw-run face in one frame under one variant's drawing. */
+interface CoverageRecord {
+  /** 0-based frame number. */
+  frame: number;
+  /** Track id of the face in the raw (`none`) run. */
+  faceId: number;
+  coverage: number;
 }
 
 /**
@@ -204,6 +225,15 @@ export interface VariantMetrics {
     p90Ms: number | null;
   };
   jitter: Jitter & { stillFrames: number };
+  /**
+   * How much of each face's raw silhouette this variant's drawing hides (see
+   * `maskCoverage`): over the live faces with a mesh of the `none` run, one value per face per
+   * frame. Absent in files written before coverage was measured.
+   */
+  coverage?: CoverageSummary & {
+    /** The least covered face-frames below {@link FULL_COVERAGE}, least first (at most 5). */
+    worst: CoverageRecord[];
+  };
   /** Present when this variant's output was checked by the independent detector. */
   unmasked?: {
     checkedFrames: number;
@@ -230,7 +260,7 @@ export interface ClipMetrics {
   width: number;
   height: number;
   fps: number;
-  /** Frames processed (all frames of the first `seconds` of the clip). */
+  /** Frames processed: every frame of the clip, or of its first `settings.maxSeconds`. */
   frames: number;
   seconds: number;
   /** Faces (raw-run track ids) that appeared. */
@@ -245,9 +275,12 @@ export interface MetricsReport {
   command: string;
   machine: MachineInfo;
   settings: {
-    maxSeconds: number;
+    /** Only the first this many seconds of each clip were processed; null: whole clips. */
+    maxSeconds: number | null;
     persistMs: number;
     still: { halfWindow: number; maxMotionIod: number; minFrames: number };
+    /** Sample points per silhouette and the coverage counted as full (absent in older files). */
+    coverage?: { samplesPerFace: number; fullAt: number };
     checker: {
       detector: CheckDetector;
       minScore: number;
@@ -266,7 +299,8 @@ export interface MetricsReport {
 }
 
 interface Args {
-  seconds: number;
+  /** Undefined: whole clips. */
+  seconds?: number;
   video: string[];
   check: 'ours' | 'all';
   checker: CheckDetector;
@@ -322,6 +356,7 @@ async function pngWithBoxes(image: RgbaImage, boxes: readonly Box[]): Promise<Bu
 async function measureClip(
   file: string,
   maskers: Record<VariantName, Masker>,
+  discs: Readonly<Record<Expression, CoverDisc>>,
   checker: UnmaskedCheckWorker,
   reviewed: readonly ReviewedRegion[],
   args: Args,
@@ -336,6 +371,9 @@ async function measureClip(
     VariantName,
     number
   >;
+  const coverage = Object.fromEntries(
+    VARIANTS.map((v) => [v.name, [] as CoverageRecord[]]),
+  ) as Record<VariantName, CoverageRecord[]>;
   const checked = new Map<VariantName, JudgedFace[][]>();
   const clip = path.basename(file);
   const inputCheck = { sampledFrames: 0, faces: 0 };
@@ -352,12 +390,14 @@ async function measureClip(
   let firstMs: number | null = null;
   for await (const frame of decodeVideoFrames(info)) {
     firstMs ??= frame.timeMs;
-    if (frame.timeMs - firstMs >= args.seconds * 1000) break;
+    if (args.seconds !== undefined && frame.timeMs - firstMs >= args.seconds * 1000) break;
     frames.push({ index: frame.index, timeMs: frame.timeMs });
     if (frames.length % PROGRESS_EVERY === 0) {
       process.stderr.write(`metrics: ${stem}: ${frames.length} frames\n`);
     }
 
+    const plans = {} as Record<VariantName, MaskPlan>;
+    let rawFaces: FaceResult[] = [];
     for (const variant of VARIANTS) {
       const masker = maskers[variant.name];
       const started = performance.now();
@@ -377,6 +417,9 @@ async function measureClip(
       masker.render(output, drawn);
       busyMs[variant.name] += performance.now() - started;
       records[variant.name].push(drawn.map((f) => toRecord(f, f.expression)));
+      // The plan render just drew (same faces, same frame size), kept for the coverage below.
+      plans[variant.name] = masker.plan(drawn, output);
+      if (variant.name === 'none') rawFaces = faces;
 
       if (args.check === 'all' || variant.name === 'ours') {
         if (!checked.has(variant.name)) checked.set(variant.name, []);
@@ -410,6 +453,16 @@ async function measureClip(
         );
       }
     }
+    // Coverage: the raw silhouette of every live face with a mesh, under each variant's drawing.
+    for (const face of rawFaces) {
+      if (face.tracking !== 'live' || face.landmarks.length === 0) continue;
+      for (const variant of VARIANTS) {
+        const value = maskCoverage(face.outline, plans[variant.name], discs);
+        if (value !== null) {
+          coverage[variant.name].push({ frame: frame.index, faceId: face.id, coverage: value });
+        }
+      }
+    }
     if (frame.index % args.inputStride === 0) {
       inputCheck.sampledFrames++;
       await submit(
@@ -440,6 +493,7 @@ async function measureClip(
       records[variant.name],
       checked.get(variant.name),
     );
+    variants[variant.name].coverage = coverageMetrics(coverage[variant.name]);
     variants[variant.name].msPerFrame = round(busyMs[variant.name] / Math.max(1, frames.length), 1);
   }
 
@@ -577,6 +631,27 @@ function summarise(
   };
 }
 
+/** The coverage summary of one variant of one clip, rounded for the JSON. */
+function coverageMetrics(
+  records: readonly CoverageRecord[],
+): NonNullable<VariantMetrics['coverage']> {
+  const summary = summariseCoverage(records.map((r) => r.coverage));
+  const orNull = (v: number | null) => (v === null ? null : round(v, 4));
+  const worst = records
+    .filter((r) => r.coverage < FULL_COVERAGE)
+    .sort((a, b) => a.coverage - b.coverage)
+    .slice(0, WORST_LISTED)
+    .map((r) => ({ ...r, coverage: round(r.coverage, 4) }));
+  return {
+    faceFrames: summary.faceFrames,
+    mean: orNull(summary.mean),
+    min: orNull(summary.min),
+    p5: orNull(summary.p5),
+    atLeast99: orNull(summary.atLeast99),
+    worst,
+  };
+}
+
 /** The face of `candidates` whose box overlaps `ref`'s most, if at least {@link MATCH_IOU}. */
 function bestMatch(ref: FaceRecord, candidates: readonly FaceRecord[]): FaceRecord | null {
   let best: FaceRecord | null = null;
@@ -599,6 +674,7 @@ function printTable(report: MetricsReport): void {
     'follow ms (median, n, missed)',
     'jitter px',
     'jitter %IOD',
+    'coverage mean / p5 / >=0.99',
     'unmasked frames',
   ];
   const rows: string[][] = [];
@@ -612,6 +688,7 @@ function printTable(report: MetricsReport): void {
         `${m.follow.medianMs ?? '-'}, ${m.follow.followed}/${m.follow.changes}, ${m.follow.missed}`,
         m.jitter.samples > 0 ? m.jitter.rmsPx.toFixed(2) : '-',
         m.jitter.samples > 0 ? (100 * m.jitter.rmsIod).toFixed(2) : '-',
+        coverageCell(m.coverage),
         m.unmasked
           ? `${m.unmasked.frames} of ${m.unmasked.checkedFrames}${m.unmasked.reviewedFrames > 0 ? ` (+${m.unmasked.reviewedFrames} reviewed)` : ''}`
           : 'not checked',
@@ -622,6 +699,12 @@ function printTable(report: MetricsReport): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}
+
+/** `mean / p5 / share >= 0.99` of a variant's coverage, e.g. `0.998 / 0.990 / 96.1 %`. */
+function coverageCell(c: VariantMetrics['coverage']): string {
+  if (!c || c.mean === null || c.p5 === null || c.atLeast99 === null) return '-';
+  return `${c.mean.toFixed(3)} / ${c.p5.toFixed(3)} / ${(100 * c.atLeast99).toFixed(1)} %`;
 }
 
 function positive(name: string, integer: boolean) {
@@ -641,9 +724,8 @@ async function main(): Promise<void> {
     .description('Video quality of the masker (steadiness and privacy) on the shared clips')
     .option(
       '--seconds <s>',
-      'process the first <s> seconds of each clip (every frame)',
+      'process only the first <s> seconds of each clip (default: every frame of the whole clip)',
       positive('--seconds', false),
-      10,
     )
     .option(
       '--video <file...>',
@@ -688,6 +770,12 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = machineInfo();
   const reviewed = await readReviewed(REVIEWED_FILE);
+  // The pack createNodeMasker loads (its default folder): the opaque disc of each emoji.
+  const pack = await loadEmojiPack();
+  const discs = Object.fromEntries(EXPRESSIONS.map((e) => [e, pack[e].cover])) as Record<
+    Expression,
+    CoverDisc
+  >;
   const checker = await UnmaskedCheckWorker.start({ detector: args.checker });
   const maskers = {} as Record<VariantName, Masker>;
   try {
@@ -696,7 +784,7 @@ async function main(): Promise<void> {
     const clips: ClipMetrics[] = [];
     for (const file of args.video) {
       const clipStarted = performance.now();
-      clips.push(await measureClip(file, maskers, checker, reviewed, args));
+      clips.push(await measureClip(file, maskers, discs, checker, reviewed, args));
       const c = clips[clips.length - 1];
       process.stderr.write(
         `metrics: ${path.basename(file)}: ${c.frames} frames in ${((performance.now() - clipStarted) / 1000).toFixed(0)} s\n`,
@@ -707,13 +795,14 @@ async function main(): Promise<void> {
       command: ['npm run metrics --', ...process.argv.slice(2)].join(' ').replace(/ --$/, ''),
       machine,
       settings: {
-        maxSeconds: args.seconds,
+        maxSeconds: args.seconds ?? null,
         persistMs: PERSIST_MS,
         still: {
           halfWindow: STILL_HALF_WINDOW,
           maxMotionIod: STILL_MAX_MOTION,
           minFrames: STILL_MIN_FRAMES,
         },
+        coverage: { samplesPerFace: COVERAGE_SAMPLES, fullAt: FULL_COVERAGE },
         checker: {
           detector: checker.options.detector,
           minScore: checker.options.minScore,
