@@ -6,11 +6,13 @@
  * Content-Security-Policy that keeps every request on this origin (see docs/WEB.md for what a
  * static host must send). ONNX Runtime's WebAssembly, the models and the emoji pack are served
  * under ort/, models/ and emoji/, from node_modules and the repository in development and
- * copied into dist-web/ by the build.
+ * copied into dist-web/ by the build, which then writes the service worker (dist-web/sw.js) that
+ * keeps every file of the site for offline use.
  */
 
+import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +58,14 @@ const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** Serves RUNTIME_FILES in dev and preview... in dev from their sources; copies them on build. */
+/** The service worker's code; the build writes it to dist-web/sw.js after the file list. */
+const SERVICE_WORKER_SOURCE = 'src/web/sw/service-worker.js';
+const SERVICE_WORKER_FILE = 'sw.js';
+
+/**
+ * Serves RUNTIME_FILES in dev from their sources; on build, copies them into the output and then
+ * writes the service worker for the whole output.
+ */
 function runtimeFiles(): Plugin {
   let outDir = '';
   return {
@@ -75,8 +84,43 @@ function runtimeFiles(): Plugin {
           await copyFile(path.join(ROOT, dir, name), path.join(target, name));
         }
       }
+      await writeServiceWorker(outDir);
     },
   };
+}
+
+/**
+ * Writes `outDir`/sw.js: service-worker.js after a header with every file in `outDir` (URLs
+ * relative to sw.js, sorted) and a version hashed from their paths and contents and the worker's
+ * code, so that any change to the site gives a new cache and the browser a new worker to install.
+ */
+async function writeServiceWorker(outDir: string): Promise<void> {
+  const source = await readFile(path.join(ROOT, SERVICE_WORKER_SOURCE), 'utf8');
+  const files = (await filesUnder(outDir)).filter((file) => file !== SERVICE_WORKER_FILE).sort();
+  const hash = createHash('sha256').update(source);
+  for (const file of files) {
+    const digest = createHash('sha256')
+      .update(await readFile(path.join(outDir, file)))
+      .digest('hex');
+    hash.update(`${file}\0${digest}\n`);
+  }
+  const build = { version: hash.digest('hex').slice(0, 16), files: files.map(encodeURI) };
+  const header =
+    `// Written by the build (vite.config.ts) from ${SERVICE_WORKER_SOURCE}: the site's ` +
+    `${files.length} files and their version.\n` +
+    `const BUILD = ${JSON.stringify(build, null, 2)};\n\n`;
+  await writeFile(path.join(outDir, SERVICE_WORKER_FILE), header + source);
+}
+
+/** Every file under `dir`, as a path relative to it with `/` separators. */
+async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const relative = prefix + entry.name;
+    if (entry.isDirectory()) files.push(...(await filesUnder(dir, `${relative}/`)));
+    else if (entry.isFile()) files.push(relative);
+  }
+  return files;
 }
 
 function serveRuntimeFiles(base: string): Connect.NextHandleFunction {

@@ -6,13 +6,19 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Request,
+} from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -413,6 +419,119 @@ describe('the app with a camera', () => {
   });
 });
 
+describe('the app offline, once it has loaded', () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    context = await browser.newContext();
+    page = await context.newPage();
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => window.__emojiMask.framesDrawn >= 1, null, {
+      timeout: FIRST_FRAME_TIMEOUT_MS,
+      polling: 500,
+    });
+    // The page registers sw.js once the models are ready; wait until it has installed (kept
+    // every file) and is active; without one, this fails.
+    let state = await serviceWorkerState(page);
+    for (const deadline = Date.now() + 120_000; state !== 'activated' && Date.now() < deadline;) {
+      await page.waitForTimeout(500);
+      state = await serviceWorkerState(page);
+    }
+    if (state !== 'activated') throw new Error(`the service worker is ${state} after 120 s`);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it("keeps every file of the built site in the service worker's cache", async () => {
+    const kept = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      const names = await caches.keys();
+      const urls: string[] = [];
+      for (const name of names) {
+        for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+      }
+      return { scope: registration.scope, script: registration.active?.scriptURL, names, urls };
+    });
+    expect(kept.scope).toBe(`${origin}/`);
+    expect(kept.script).toBe(`${origin}/sw.js`);
+    expect(kept.names).toHaveLength(1);
+    const site = (await filesIn(path.join(ROOT, 'dist-web'))).filter((f) => f !== 'sw.js');
+    expect(site).toContain('models/expression.onnx');
+    expect(site).toContain('ort/ort-wasm-simd-threaded.jsep.wasm');
+    expect(kept.urls.map((url) => url.slice(origin.length + 1)).sort()).toEqual(site.sort());
+  });
+
+  it('reloads and masks the face with no network, cross-origin isolated', async () => {
+    const requests: Request[] = [];
+    const failed: string[] = [];
+    context.on('request', (r) => requests.push(r));
+    context.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForFunction(() => window.__emojiMask.framesDrawn >= 1, null, {
+      timeout: FIRST_FRAME_TIMEOUT_MS,
+      polling: 500,
+    });
+
+    const state = await page.evaluate(() => ({
+      controlled: navigator.serviceWorker.controller !== null,
+      isolated: crossOriginIsolated,
+      runtime: window.__emojiMask.runtime,
+    }));
+    expect(state.controlled).toBe(true);
+    expect(state.isolated).toBe(true);
+    expect(state.runtime?.crossOriginIsolated).toBe(true);
+    expect(state.runtime?.threads).toBeGreaterThan(1);
+
+    const capture = await nextCapture(page);
+    expect(capture.faces.length).toBe(1);
+    const draw = capture.plan.draws[0];
+    expect(draw?.kind).toBe('emoji');
+    if (draw?.kind !== 'emoji') return;
+    const match = compareWithEmoji(
+      pixelsOf(capture),
+      capture.width,
+      capture.height,
+      faceOutline(capture.faces[0]),
+      draw.inverse,
+      samplers[draw.expression],
+      40,
+    );
+    expect(match.pixels).toBeGreaterThan(5000);
+    expect(match.matching).toBeGreaterThan(0.98);
+    expect(match.meanError).toBeLessThan(4);
+
+    // Every request of the page and its workers was answered by the service worker, from its
+    // cache: none failed, none was passed on to the network (a request by the worker itself).
+    expect(failed).toEqual([]);
+    const paths = new Set(requests.map((r) => new URL(r.url()).pathname));
+    expect(paths).toContain('/');
+    expect(paths).toContain('/models/expression.onnx');
+    expect(paths).toContain('/ort/ort-wasm-simd-threaded.jsep.wasm');
+    expect(paths).toContain('/emoji/happy.png');
+    const byNetwork: string[] = [];
+    for (const r of requests) {
+      const response = await r.response();
+      if (r.serviceWorker() !== null || response?.fromServiceWorker() !== true) {
+        byNetwork.push(r.url());
+      }
+    }
+    expect(byNetwork).toEqual([]);
+
+    // And the network is really gone: a file the cache does not hold cannot be fetched.
+    const probe = await page.evaluate(() =>
+      fetch('index.html?not-cached').then(
+        (r) => `HTTP ${r.status}`,
+        (err: unknown) => String(err),
+      ),
+    );
+    expect(probe).toMatch(/^TypeError/);
+  });
+});
+
 describe('the app on a page that is not cross-origin isolated', () => {
   it('still masks the face, on one WebAssembly thread', async () => {
     const context = await browser.newContext();
@@ -558,6 +677,22 @@ function sameOrigin(url: string): boolean {
   if (url.startsWith('data:')) return true;
   if (url.startsWith('blob:')) return url.slice('blob:'.length).startsWith(`${origin}/`);
   return new URL(url).origin === origin;
+}
+
+/** The state of the page's active service worker, or `none`. */
+function serviceWorkerState(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    return registration?.active?.state ?? 'none';
+  });
+}
+
+/** Every file under `dir`, as a path relative to it with `/` separators. */
+async function filesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
 }
 
 function freePort(): Promise<number> {

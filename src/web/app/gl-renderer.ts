@@ -10,6 +10,7 @@
 import type { Expression, Matrix3, Point, RgbaImage } from '../../core/types.js';
 import { COVER_RGB } from '../../core/masker/mask-plan.js';
 import type { EmojiDraw, MaskPlan } from '../../core/masker/mask-plan.js';
+import { frameSize, type CameraFrame } from '../shared/camera-frame.js';
 import type { EmojiTexture } from '../shared/protocol.js';
 
 export type RendererState = 'ready' | 'lost' | 'unavailable';
@@ -120,14 +121,14 @@ export class GlRenderer {
    * Draws `frame` with the masks of `plan` (made for this very frame). Returns false, drawing
    * nothing, while the context is lost or the emoji are not loaded yet.
    */
-  draw(frame: ImageBitmap, plan: MaskPlan): boolean {
+  draw(frame: CameraFrame, plan: MaskPlan): boolean {
     const gpu = this.gpu;
     if (gpu === null || gpu.gl.isContextLost()) return false;
     if (plan.draws.some((d) => d.kind === 'emoji' && !gpu.emojiTextures.has(d.expression))) {
       return false;
     }
     const { gl } = gpu;
-    const { width, height } = frame;
+    const { width, height } = frameSize(frame);
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;

@@ -6,6 +6,7 @@
 
 import type { FaceResult } from '../../core/types.js';
 import { messageOf } from '../shared/assets.js';
+import type { CameraFrame } from '../shared/camera-frame.js';
 import { threadsParam } from '../shared/url-params.js';
 import type { MaskPlan } from '../../core/masker/mask-plan.js';
 import type {
@@ -22,6 +23,7 @@ import { GlRenderer, type RendererState } from './gl-renderer.js';
 import { CAPTURE_FPS, CanvasRecorder } from './recorder.js';
 import { FrameStats } from './frame-stats.js';
 import { installHooks, type FrameReport, type Hooks } from './hooks.js';
+import { registerOffline } from './offline.js';
 
 // Page elements.
 const view = element('view', HTMLDivElement);
@@ -136,12 +138,13 @@ function onWorkerMessage(message: FromWorker): void {
       showRuntime(message.runtime);
       showStatus();
       pump();
+      registerOffline(); // built site: keeps every file for offline use (src/web/sw)
       return;
     case 'result':
-      onResult(message.frameId, message.bitmap, message.faces, message.plan, message.timings);
+      onResult(message.frameId, message.frame, message.faces, message.plan, message.timings);
       return;
     case 'frame-failed':
-      message.bitmap.close();
+      message.frame.close();
       captureTimes.delete(message.frameId);
       showNotice(`A frame could not be analysed and was not shown: ${message.message}`);
       inFlight = false;
@@ -161,7 +164,7 @@ function onWorkerMessage(message: FromWorker): void {
 /** Draws a frame with its masks, and everything that reports on it. */
 function onResult(
   frameId: number,
-  bitmap: ImageBitmap,
+  frame: CameraFrame,
   faces: FaceResult[],
   plan: MaskPlan,
   timings: WorkerTimings,
@@ -169,11 +172,11 @@ function onResult(
   const capturedAt = captureTimes.get(frameId) ?? performance.now();
   captureTimes.delete(frameId);
   const drawStart = performance.now();
-  const drawn = renderer?.draw(bitmap, plan) ?? false;
+  const drawn = renderer?.draw(frame, plan) ?? false;
   if (drawn && hooks.bench.syncComposite) renderer?.finish();
   const drawEnd = performance.now();
   if (drawn) hooks.afterDraw(faces, plan);
-  bitmap.close();
+  frame.close();
 
   if (drawn) {
     stats.add(drawEnd, drawEnd - capturedAt);
@@ -205,17 +208,22 @@ function pump(): void {
   freshFrame = false;
   inFlight = true;
   const capturedAt = performance.now();
-  createImageBitmap(video).then(
-    (bitmap) => {
+  captureFrame(video).then(
+    (frame) => {
       const frameId = nextFrameId++;
       captureTimes.set(frameId, capturedAt);
-      send({ type: 'frame', frameId, bitmap, timeMs: capturedAt, draw: drawSettings() }, [bitmap]);
+      send({ type: 'frame', frameId, frame, timeMs: capturedAt, draw: drawSettings() }, [frame]);
     },
     (err: unknown) => {
       inFlight = false;
       showNotice(`The camera frame could not be read: ${messageOf(err)}`);
     },
   );
+}
+
+/** The video's current frame: a VideoFrame where the browser has WebCodecs, else an ImageBitmap. */
+async function captureFrame(source: HTMLVideoElement): Promise<CameraFrame> {
+  return typeof VideoFrame === 'function' ? new VideoFrame(source) : createImageBitmap(source);
 }
 
 /** Marks each new camera frame (at the camera's rate; a hidden tab gets no callbacks). */

@@ -7,6 +7,7 @@
 
 import type { Expression, FaceResult } from '../../core/types.js';
 import type { MaskPlan } from '../../core/masker/mask-plan.js';
+import type { CameraFrame } from './camera-frame.js';
 
 /** Where ONNX Runtime runs the models: WebAssembly on the CPU, or WebGPU. */
 export type Backend = 'wasm' | 'webgpu';
@@ -56,7 +57,7 @@ export interface RuntimeInfo {
  * left (tracking, smoothing). A stage with no run (no face) is 0.
  */
 export interface WorkerTimings {
-  /** Reading the frame's pixels (ImageBitmap -> RGBA) before analysis. */
+  /** Reading the frame's pixels (VideoFrame or ImageBitmap -> RGBA) before analysis. */
   readPixelsMs: number;
   detectMs: number;
   landmarksMs: number;
@@ -92,7 +93,7 @@ export type ToWorker =
       type: 'frame';
       frameId: number;
       /** The unmirrored camera frame; the worker hands it back with the result. */
-      bitmap: ImageBitmap;
+      frame: CameraFrame;
       /** Capture time, `performance.now()` of the page, in ms. */
       timeMs: number;
       draw: DrawSettings;
@@ -113,12 +114,12 @@ export type FromWorker =
   | {
       type: 'result';
       frameId: number;
-      bitmap: ImageBitmap;
+      frame: CameraFrame;
       faces: FaceResult[];
       plan: MaskPlan;
       timings: WorkerTimings;
     }
-  | { type: 'frame-failed'; frameId: number; bitmap: ImageBitmap; message: string }
+  | { type: 'frame-failed'; frameId: number; frame: CameraFrame; message: string }
   /** Loading failed for good: `file` names the file at fault when there is one. */
   | { type: 'failed'; file: string | null; message: string }
   | { type: 'warning'; message: string };

@@ -26,8 +26,10 @@ import type {
   ToWorker,
 } from '../shared/protocol.js';
 import { smoothingOptions } from '../shared/smoothing.js';
+import { isVideoFrame, frameSize, type CameraFrame } from '../shared/camera-frame.js';
 import { loadEmojiPack, premultiply } from './emoji-loader.js';
 import { StageClock } from './stage-clock.js';
+import { yuvToRgba } from './yuv-to-rgba.js';
 
 /** At most this many WebAssembly threads: the three models are small, more threads barely help. */
 const MAX_THREADS = 4;
@@ -186,14 +188,14 @@ function createMasker(state: Loaded, options: MaskerOptions, backend: Backend): 
 }
 
 async function analyzeFrame(message: Extract<ToWorker, { type: 'frame' }>): Promise<void> {
-  const { frameId, bitmap } = message;
+  const { frameId, frame } = message;
   const received = performance.now();
   if (masker === null || loaded === null) {
-    post({ type: 'frame-failed', frameId, bitmap, message: 'the models are not loaded' }, [bitmap]);
+    post({ type: 'frame-failed', frameId, frame, message: 'the models are not loaded' }, [frame]);
     return;
   }
   try {
-    const image = readPixels(bitmap);
+    const image = await readPixels(frame);
     const analyzeStart = performance.now();
     loaded.clock.startFrame();
     const faces = await masker.analyze(image, { timeMs: message.timeMs });
@@ -205,7 +207,7 @@ async function analyzeFrame(message: Extract<ToWorker, { type: 'frame' }>): Prom
       {
         type: 'result',
         frameId,
-        bitmap,
+        frame,
         faces,
         plan,
         timings: {
@@ -216,23 +218,40 @@ async function analyzeFrame(message: Extract<ToWorker, { type: 'frame' }>): Prom
           workerMs: performance.now() - received,
         },
       },
-      [bitmap],
+      [frame],
     );
   } catch (err) {
-    post({ type: 'frame-failed', frameId, bitmap, message: messageOf(err) }, [bitmap]);
+    post({ type: 'frame-failed', frameId, frame, message: messageOf(err) }, [frame]);
   }
 }
 
-/** The frame's RGBA pixels, drawn on a canvas kept between frames. */
-function readPixels(bitmap: ImageBitmap): RgbaImage {
-  const { width, height } = bitmap;
+/**
+ * The frame's RGBA pixels. A VideoFrame in NV12 or I420 (what cameras deliver) is copied out as
+ * YUV and converted here; anything else is drawn on a canvas kept between frames and read back.
+ */
+async function readPixels(frame: CameraFrame): Promise<RgbaImage> {
+  const { width, height } = frameSize(frame);
+  if (isVideoFrame(frame)) {
+    const format = frame.format;
+    const visible = frame.visibleRect;
+    const unscaled = visible !== null && visible.width === width && visible.height === height;
+    if ((format === 'NV12' || format === 'I420') && unscaled) {
+      const data = new Uint8Array(frame.allocationSize());
+      const planes = await frame.copyTo(data);
+      const { matrix, fullRange } = frame.colorSpace;
+      return yuvToRgba({ layout: format, data, planes }, width, height, {
+        matrix,
+        fullRange: fullRange ?? false,
+      });
+    }
+  }
   if (pixels === null || pixels.canvas.width !== width || pixels.canvas.height !== height) {
     pixels = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
     if (pixels === null) throw new Error('no 2D canvas in this worker to read the frame with');
   }
-  pixels.drawImage(bitmap, 0, 0);
+  pixels.drawImage(frame, 0, 0, width, height);
   const { data } = pixels.getImageData(0, 0, width, height);
-  return { width, height, data };
+  return { width, height, data: new Uint8Array(data.buffer) };
 }
 
 /** WebGPU as far as this worker can see it (typed here: TypeScript's lib has no WebGPU yet). */
