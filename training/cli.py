@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import data as fer_data
-from .export import ExportError
+from .export import WEIGHTS, ExportError
 from .train import RECIPES, Recipe
 
 DEFAULT_DATA = Path.home() / ".cache" / "fer2013"
@@ -87,8 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--metrics",
         type=Path,
-        help="metrics.json of `evaluate --checkpoint` on the same checkpoint: its accuracies go into "
-        "the metadata (default: no accuracies)",
+        help="metrics.json of `evaluate --checkpoint` on the same checkpoint, or of `evaluate "
+        "--onnx` on a file with the same graph (an earlier export with the same --weights): its "
+        "accuracies go into the metadata (default: no accuracies)",
+    )
+    export.add_argument(
+        "--weights",
+        choices=WEIGHTS,
+        default="fp16",
+        help="how the file stores its weights: fp16 (half the size, cast to float32 when the "
+        "session loads, so it still computes in float32) or fp32 (default: fp16)",
     )
     export.add_argument(
         "--int8",
@@ -195,7 +203,14 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from .export import export
 
-    export(args.checkpoint, args.out, _load_data(args), metrics=args.metrics, int8=args.int8)
+    export(
+        args.checkpoint,
+        args.out,
+        _load_data(args),
+        metrics=args.metrics,
+        int8=args.int8,
+        weights=args.weights,
+    )
     return 0
 
 

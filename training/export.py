@@ -7,7 +7,15 @@ The graph (opset 17):
 - output ``logits``: float32 ``[N, 7]``, unnormalised class scores in ``labels`` order
   (apply softmax for probabilities);
 - ``N`` is dynamic. BatchNorm is folded into the convolutions (eval-mode export with constant
-  folding), so the file holds about 4 bytes per parameter.
+  folding).
+
+Weights (``--weights``, default ``fp16``): with ``fp16`` every float32 initializer of more than
+one value (the folded convolution weights and biases, the dense layer's) is stored as float16
+and turned back into float32 by a ``Cast(to=FLOAT)`` node at the start of the graph, so the
+file holds about 2 bytes per parameter while every operator still computes in float32; the two
+normalisation scalars stay float32. ONNX Runtime folds the casts into constants when it creates
+the session, so inference costs what the fp32 file's does. ``fp32`` stores every weight as
+float32, about 4 bytes per parameter.
 
 ``metadata_props``, every key and value a plain string (JSON where noted):
 
@@ -23,14 +31,19 @@ The graph (opset 17):
 ``input_colour``               ``"grey"``: one channel
 ``input_layout``               ``"NCHW"``
 ``output``                     ``"logits"``: softmax not applied
-``precision``                  ``"fp32"``, or ``"int8 ..."`` for the quantized variant
+``precision``                  ``"fp32 compute, fp16-stored weights ..."`` (the default),
+                               ``"fp32"`` (``--weights fp32``) or ``"int8 ..."`` (the quantized
+                               variant)
 ``parameters``                 parameter count of the PyTorch model
 ``training_command``           the command that trained the checkpoint (the run's ``.cmd`` file)
 ``recipe``                     JSON of :class:`training.train.Recipe`
 ``selected``                   JSON ``{"accuracy", "epoch", "weights"}``: the PublicTest selection
 ``history``                    JSON list of the per-epoch records of ``history.jsonl``
 ``source_sha256``              SHA-256 of the checkpoint file
-``parity_max_abs``             largest |ONNX - PyTorch| logit difference seen at export (fp32 only)
+``parity_max_abs``             largest |ONNX - PyTorch| logit difference seen at export; for
+                               fp16-stored weights the PyTorch side is the same network with
+                               BatchNorm fused into the convolutions and every weight rounded
+                               to float16 and back (not in the int8 variant)
 ``accuracy_public_center``     PublicTest accuracy, single center crop, a fraction 0..1
 ``accuracy_public_ten_crop``   PublicTest accuracy, ten crops (corners + center, mirrored)
 ``accuracy_private_center``    PrivateTest accuracy, single center crop
@@ -38,13 +51,20 @@ The graph (opset 17):
 ``accuracy_source``            where the four accuracies were measured
 =============================  ===================================================================
 
-The accuracies come from ``--metrics`` (``metrics.json`` of ``python -m training evaluate`` on
-the same checkpoint) and are absent without it. The int8 variant carries no accuracies and no
-``parity_max_abs``: measure it with ``python -m training evaluate --onnx``.
+The accuracies come from ``--metrics`` and are absent without it: the ``metrics.json`` of
+``python -m training evaluate`` either on the same checkpoint (checked by its SHA-256; with
+fp16-stored weights those are the fp32 weights' accuracies), or on an ONNX file with the very
+graph being written (checked by ``graph_sha256``, the SHA-256 of the serialized graph, which
+holds the nodes and weights but not the metadata). The second way measures the shipped weights
+themselves: export, ``evaluate --onnx`` the file, then export again with that ``metrics.json``.
+The int8 variant carries no accuracies and no ``parity_max_abs``: measure it with
+``python -m training evaluate --onnx``.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import io
 import json
 import shlex
@@ -68,6 +88,8 @@ CROP_CONVENTION = (
     f"center {CROP_SIZE}x{CROP_SIZE} of a {IMAGE_SIZE}x{IMAGE_SIZE} face crop framed like FER2013"
 )
 DATASET = "FER2013 Training split (Goodfellow et al. 2013, Kaggle release; research use)"
+WEIGHTS = ("fp16", "fp32")
+FP16_PRECISION = "fp32 compute, fp16-stored weights (cast to float32 when the session loads)"
 PARITY_TOLERANCE = 1e-4
 PARITY_IMAGES = 256
 CALIBRATION_IMAGES = 1024
@@ -95,8 +117,14 @@ def training_command(checkpoint: Path, recipe: dict) -> str:
     return shlex.join(args)
 
 
-def accuracy_metadata(metrics_path: Path, checkpoint_sha256: str) -> dict[str, str]:
-    """The four accuracies of a ``metrics.json`` written for this very checkpoint."""
+def accuracy_metadata(
+    metrics_path: Path, checkpoint_sha256: str, graph_sha: str | None = None
+) -> dict[str, str]:
+    """The four accuracies of a ``metrics.json`` measured on this checkpoint or this graph.
+
+    ``graph_sha`` is :func:`graph_sha256` of the graph being written; a ``metrics.json`` of
+    ``evaluate --onnx`` is accepted only when its ``source.graph_sha256`` equals it.
+    """
     try:
         metrics = json.loads(metrics_path.read_text())
     except FileNotFoundError:
@@ -104,6 +132,22 @@ def accuracy_metadata(metrics_path: Path, checkpoint_sha256: str) -> dict[str, s
     except json.JSONDecodeError as err:
         raise ValueError(f"{metrics_path}: not JSON ({err})") from None
     source = metrics.get("source", {})
+    if source.get("kind") == "onnx":
+        measured = source.get("graph_sha256")
+        if graph_sha is None or measured != graph_sha:
+            raise ValueError(
+                f"{metrics_path}: measured on {source.get('path', 'an ONNX file')} whose graph "
+                f"(sha256 {str(measured)[:12]}...) is not the one being written "
+                f"(sha256 {str(graph_sha)[:12]}...); export with the same checkpoint and "
+                "--weights, run `python -m training evaluate --onnx` on that file, then export "
+                "again with its metrics"
+            )
+        out = _accuracies(metrics)
+        out["accuracy_source"] = (
+            f"python -m training evaluate --onnx on this graph (graph sha256 {graph_sha[:12]}..., "
+            f"weights of the checkpoint with sha256 {checkpoint_sha256[:12]}...)"
+        )
+        return out
     if source.get("sha256") != checkpoint_sha256:
         raise ValueError(
             f"{metrics_path}: measured on {source.get('path', 'an unknown file')} "
@@ -113,7 +157,8 @@ def accuracy_metadata(metrics_path: Path, checkpoint_sha256: str) -> dict[str, s
         )
     out = _accuracies(metrics)
     out["accuracy_source"] = (
-        f"python -m training evaluate on the PyTorch checkpoint (sha256 {checkpoint_sha256[:12]}...)"
+        "python -m training evaluate on the PyTorch checkpoint "
+        f"(sha256 {checkpoint_sha256[:12]}..., fp32 weights)"
     )
     return out
 
@@ -151,6 +196,87 @@ def to_onnx(model: torch.nn.Module):
     if left:
         raise ExportError(f"the exported graph still holds {', '.join(left)} nodes")
     return proto
+
+
+def graph_sha256(proto) -> str:
+    """SHA-256 of the serialized graph: nodes, initializers, inputs and outputs, no metadata."""
+    return hashlib.sha256(proto.graph.SerializeToString()).hexdigest()
+
+
+def _stored_as_fp16(values: np.ndarray) -> bool:
+    """Whether a float32 weight is stored as float16: all but single values (the normalisation)."""
+    return values.dtype == np.float32 and values.size > 1
+
+
+def fp16_stored(proto):
+    """A copy of ``proto`` that stores its float32 weights as float16 and computes in float32.
+
+    Every initializer for which :func:`_stored_as_fp16` holds is replaced by a float16 one named
+    ``<name>_fp16`` and a ``Cast(to=FLOAT)`` node, placed at the start of the graph, that
+    outputs ``<name>``; the consumers, the input and the output are unchanged.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    out = copy.deepcopy(proto)
+    graph = out.graph
+    kept, casts = [], []
+    for tensor in graph.initializer:
+        values = numpy_helper.to_array(tensor)
+        if not _stored_as_fp16(values):
+            kept.append(tensor)
+            continue
+        with np.errstate(over="ignore"):  # an overflow becomes inf, refused just below
+            half = values.astype(np.float16)
+        if not np.isfinite(half).all():
+            raise ExportError(
+                f"initializer {tensor.name} holds values up to {np.abs(values).max():.3g}, beyond "
+                "float16's range (65504); export it with --weights fp32"
+            )
+        stored = f"{tensor.name}_fp16"
+        kept.append(numpy_helper.from_array(half, stored))
+        casts.append(
+            helper.make_node(
+                "Cast",
+                [stored],
+                [tensor.name],
+                name=f"Cast_{tensor.name}",
+                to=onnx.TensorProto.FLOAT,
+            )
+        )
+    nodes = casts + list(graph.node)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return out
+
+
+def fp16_rounded_reference(model: torch.nn.Module) -> torch.nn.Module:
+    """The PyTorch twin of an fp16-stored export: BatchNorm fused, weights rounded to float16.
+
+    Each Conv2d followed by a BatchNorm2d in a ``Sequential`` becomes one convolution
+    (``torch.nn.utils.fusion.fuse_conv_bn_eval``, eval mode) and the BatchNorm an identity;
+    then every parameter of more than one value is rounded to float16 and back, as
+    :func:`fp16_stored` rounds the folded ONNX weights. ``model`` itself is left unchanged.
+    """
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    fused = copy.deepcopy(model).eval()
+    for sequential in [m for m in fused.modules() if isinstance(m, torch.nn.Sequential)]:
+        for i in range(len(sequential) - 1):
+            conv, bn = sequential[i], sequential[i + 1]
+            if isinstance(conv, torch.nn.Conv2d) and isinstance(bn, torch.nn.BatchNorm2d):
+                sequential[i] = fuse_conv_bn_eval(conv, bn)
+                sequential[i + 1] = torch.nn.Identity()
+    left = [m for m in fused.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    if left:
+        raise ExportError(f"{len(left)} BatchNorm layers do not follow a convolution")
+    with torch.no_grad():
+        for parameter in fused.parameters():
+            if parameter.numel() > 1:
+                parameter.copy_(parameter.half().float())
+    return fused
 
 
 def stored_floats(proto) -> int:
@@ -209,15 +335,23 @@ def export(
     int8: bool = False,
     tolerance: float = PARITY_TOLERANCE,
     log: Callable[[str], None] = print,
+    weights: str = "fp16",
 ) -> dict:
     """Export ``checkpoint`` to ``out``, and to ``<out stem>-int8.onnx`` with ``int8``.
 
-    The fp32 file is checked against PyTorch on real PublicTest faces before it is renamed into
-    place: a largest logit difference above ``tolerance`` raises :class:`ExportError` and writes
-    nothing. Returns a summary with the paths, sizes and checks.
+    ``weights`` is ``"fp16"`` (float16-stored weights, float32 compute; see the module
+    docstring) or ``"fp32"``. Before anything is renamed into place, on 2 x ``PARITY_IMAGES``
+    real PublicTest crops and on a batch of one, the float32 graph is checked against the
+    PyTorch model and, with ``"fp16"``, the fp16-stored graph against
+    :func:`fp16_rounded_reference`: a largest logit difference above ``tolerance`` raises
+    :class:`ExportError` and writes nothing. The int8 variant is quantized from the float32
+    graph either way. Returns a summary with the paths, sizes and checks; with ``"fp16"`` it also
+    holds ``fp16_vs_fp32_max_abs``, the largest logit change the rounding itself causes.
     """
     from .train import load_checkpoint
 
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}")
     model, state = load_checkpoint(checkpoint)
     sha = evaluate.file_sha256(checkpoint)
     recipe = state["recipe"]
@@ -233,7 +367,7 @@ def export(
         "input_colour": "grey",
         "input_layout": "NCHW",
         "output": "logits",
-        "precision": "fp32",
+        "precision": FP16_PRECISION if weights == "fp16" else "fp32",
         "parameters": str(models.parameter_count(model)),
         "training_command": training_command(checkpoint, state["recipe"]),
         "recipe": json.dumps(state["recipe"]),
@@ -244,38 +378,61 @@ def export(
     if history.is_file():
         records = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
         metadata["history"] = json.dumps(records)
-    if metrics is not None:
-        metadata |= accuracy_metadata(metrics, sha)
-
     proto = to_onnx(model)
     parity_images = data["PublicTest"].images[:PARITY_IMAGES]
     if len(parity_images) == 0:
         raise ExportError("the dataset has no PublicTest images to check the export on")
-    difference = parity_max_abs(model, proto.SerializeToString(), parity_images)
+    crops = f"{2 * len(parity_images)} PublicTest crops"
+    difference = fp32_difference = parity_max_abs(model, proto.SerializeToString(), parity_images)
     if not difference <= tolerance:
         raise ExportError(
             f"{out}: ONNX logits differ from PyTorch by up to {difference:.3g} (limit {tolerance:g}) "
-            f"on {2 * len(parity_images)} PublicTest crops; nothing written"
+            f"on {crops}; nothing written"
         )
+    shipped, rounding = proto, None
+    if weights == "fp16":
+        shipped = fp16_stored(proto)
+        shipped_bytes = shipped.SerializeToString()
+        difference = parity_max_abs(fp16_rounded_reference(model), shipped_bytes, parity_images)
+        if not difference <= tolerance:
+            raise ExportError(
+                f"{out}: fp16-stored ONNX logits differ from the fp16-rounded PyTorch model by up "
+                f"to {difference:.3g} (limit {tolerance:g}) on {crops}; nothing written"
+            )
+        rounding = parity_max_abs(model, shipped_bytes, parity_images)
+    if metrics is not None:
+        metadata |= accuracy_metadata(metrics, sha, graph_sha256(shipped))
     metadata["parity_max_abs"] = f"{difference:.3g}"
-    set_metadata(proto, metadata)
+    set_metadata(shipped, metadata)
     import onnx
 
-    onnx.checker.check_model(proto)
-    model_bytes = proto.SerializeToString()
+    onnx.checker.check_model(shipped)
+    model_bytes = shipped.SerializeToString()
     evaluate.write_atomic(out, model_bytes)
     params = models.parameter_count(model)
     summary = {
         "path": str(out),
         "bytes": len(model_bytes),
+        "weights": weights,
+        "graph_sha256": graph_sha256(shipped),
         "parameters": params,
-        "stored_floats": stored_floats(proto),
+        "stored_floats": stored_floats(shipped),
         "bytes_per_parameter": len(model_bytes) / params,
         "parity_max_abs": difference,
+        "fp32_graph_parity_max_abs": fp32_difference,
     }
+    checks = f"ONNX vs PyTorch max |logit difference| {difference:.2g}"
+    if rounding is not None:
+        summary["fp16_vs_fp32_max_abs"] = rounding
+        checks = (
+            f"fp16-stored ONNX vs fp16-rounded PyTorch max |logit difference| {difference:.2g} "
+            f"(fp32 graph vs PyTorch {fp32_difference:.2g}); the fp16 storage moves the logits of "
+            f"the fp32 model by up to {rounding:.2g}"
+        )
     log(
-        f"wrote {out}: {len(model_bytes) / 2**20:.2f} MiB ({summary['bytes_per_parameter']:.3f} bytes "
-        f"per parameter, {params} parameters); ONNX vs PyTorch max |logit difference| {difference:.2g}"
+        f"wrote {out}: {len(model_bytes):,} bytes, {len(model_bytes) / 2**20:.2f} MiB "
+        f"({summary['bytes_per_parameter']:.3f} bytes per parameter, {params} parameters, "
+        f"{weights} weights); {checks}"
     )
     if int8:
         summary["int8"] = export_int8(
@@ -297,7 +454,10 @@ class _CalibrationReader:
 
 
 def export_int8(proto, out: Path, data: Fer2013, metadata: dict[str, str], log=print) -> dict:
-    """Static QDQ int8 copy of the fp32 ``proto``, calibrated on Training center crops."""
+    """Static QDQ int8 copy of the fp32 ``proto``, calibrated on Training center crops.
+
+    ``metadata`` is the main file's; its accuracies and parity are left out.
+    """
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process

@@ -56,6 +56,10 @@ def load_source(checkpoint: Path | None, onnx: Path | None) -> tuple[evaluate.Cl
             "history": _read_history(history_file) if history_file.is_file() else [],
         }
         return model, info
+    import onnx as onnx_lib
+
+    from .export import graph_sha256
+
     classifier = evaluate.OnnxClassifier(onnx)
     meta = classifier.metadata
     labels = json.loads(meta.get("labels", "null"))
@@ -68,6 +72,9 @@ def load_source(checkpoint: Path | None, onnx: Path | None) -> tuple[evaluate.Cl
             "sha256": evaluate.file_sha256(onnx),
             "bytes": onnx.stat().st_size,
             "precision": meta.get("precision", "unknown"),
+            # What `export --metrics` checks: the same graph, whatever metadata it carries.
+            "graph_sha256": graph_sha256(onnx_lib.load(onnx)),
+            "checkpoint_sha256": meta.get("source_sha256"),
         },
         "recipe": json.loads(meta["recipe"]) if "recipe" in meta else None,
         "selected": json.loads(meta["selected"]) if "selected" in meta else None,

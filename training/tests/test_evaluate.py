@@ -130,6 +130,7 @@ def test_evaluate_writes_metrics_and_figures_from_a_checkpoint_and_from_its_onnx
     )
     from_onnx = json.loads((tmp_path / "b" / "metrics.json").read_text())
     assert from_onnx["source"]["kind"] == "onnx"
+    assert from_onnx["source"]["precision"].startswith("fp32 compute, fp16-stored weights")
     assert (tmp_path / "b" / "training-curve.png").is_file(), "the history travels in the metadata"
     for split in ("PublicTest", "PrivateTest"):
         for mode in ("center", "ten_crop"):
@@ -137,6 +138,14 @@ def test_evaluate_writes_metrics_and_figures_from_a_checkpoint_and_from_its_onnx
                 from_onnx[split][mode]["confusion_matrix"]
                 == metrics[split][mode]["confusion_matrix"]
             )
+
+    # Exported again with the ONNX file's own metrics, it carries the accuracies measured on it.
+    onnx_metrics = tmp_path / "b" / "metrics.json"
+    assert cli.main(["export", "--checkpoint", str(checkpoint), "--out", str(onnx_path),
+                     "--metrics", str(onnx_metrics), *data_args]) == 0  # fmt: skip
+    meta = evaluate.OnnxClassifier(onnx_path).metadata
+    assert float(meta["accuracy_private_center"]) == from_onnx["PrivateTest"]["center"]["accuracy"]
+    assert meta["accuracy_source"].startswith("python -m training evaluate --onnx on this graph")
 
 
 def test_evaluate_names_a_missing_or_broken_model(small, tmp_path, capsys):
