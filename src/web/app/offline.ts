@@ -14,7 +14,7 @@ let registered = false;
 /**
  * Registers sw.js (beside the page, so its scope is the site's folder) the first time it is
  * called; later calls do nothing. Call it once the models are ready: their files are then in the
- * HTTP cache, which the worker's install revalidates rather than downloading 56 MB again.
+ * HTTP cache, which the worker's install revalidates rather than downloading 45 MB again.
  * Never throws: without a service worker the app still works, online, so a failure is only a
  * console warning.
  */
