@@ -18,6 +18,7 @@ export type OrtRuntime = Pick<typeof import('onnxruntime-common'), 'InferenceSes
  * Session settings the host may tune. In Node `intraOpNumThreads` sets the CPU threads (default:
  * ORT's choice, one per core); onnxruntime-web ignores it and reads `ort.env.wasm.numThreads`.
  * `executionProviders` default: the runtime's own (`cpu` in Node, `wasm` in the browser).
+ * `extra` holds ORT session config entries, e.g. `{ session: { intra_op: { allow_spinning: '0' } } }`.
  */
 export type ModelSessionOptions = Pick<
   InferenceSession.SessionOptions,
@@ -26,6 +27,7 @@ export type ModelSessionOptions = Pick<
   | 'interOpNumThreads'
   | 'graphOptimizationLevel'
   | 'logSeverityLevel'
+  | 'extra'
 >;
 
 /** A levelled sink for the few things the library has to say; the host decides where they go. */

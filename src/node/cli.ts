@@ -132,7 +132,7 @@ function withCommonOptions(command: Command, outputHelp: string, jsonHelp: strin
       'emoji pack folder with keypoints.json and seven PNGs (default: the shipped assets/emoji/)',
     )
     .addOption(
-      new Option('--threads <n>', 'CPU threads per model (default: one per core)').argParser(
+      new Option('--threads <n>', 'CPU threads per model (default: 1, the fastest here)').argParser(
         parsePositiveInteger,
       ),
     )

@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 
 import { Masker } from '../core/masker/masker.js';
 import type { MaskerModels, MaskerOptions } from '../core/masker/masker-options.js';
+import type { ModelSessionOptions } from '../core/runtime.js';
 import { loadEmojiPack } from './emoji-loader.js';
 import { FileError } from './errors.js';
 import { readInputBytes } from './input-file.js';
@@ -33,10 +34,31 @@ export interface NodeMaskerOptions extends MaskerOptions {
   /** Emoji pack folder (keypoints.json and seven PNGs). Default: the shipped assets/emoji/. */
   emojiDir?: string;
   /**
-   * CPU threads for each model (ORT's `intraOpNumThreads`), a positive integer. Default: ORT's
-   * choice, one per core. `session.intraOpNumThreads` wins when both are given.
+   * CPU threads for each model (ORT's `intraOpNumThreads`), a positive integer. Default
+   * {@link DEFAULT_THREADS}. `session` settings win over what this implies.
    */
   threads?: number;
+}
+
+/**
+ * One thread per model unless asked: the three models are small (about 1 ms a run here), so a
+ * second thread gains little on the runs and costs more in hand-overs. Measured at 720p on this
+ * 2-core machine (src/node/tools/bench.ts; scratch runs of `masker.process` in video mode): 41-45
+ * ms per frame with one thread, 48 ms with two without spinning, 76-86 ms with two and ORT's
+ * default spin-waiting, which takes the core the JavaScript between the runs needs.
+ */
+export const DEFAULT_THREADS = 1;
+
+/**
+ * The onnxruntime-node session settings for `threads` CPU threads per model: one operator at a
+ * time (the graphs are chains), and pool threads that sleep between runs instead of spinning.
+ */
+export function nodeSessionOptions(threads: number = DEFAULT_THREADS): ModelSessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
 }
 
 /**
@@ -69,10 +91,7 @@ export async function createNodeMasker(options: NodeMaskerOptions = {}): Promise
   }
 
   const [models, emoji] = await Promise.all([readMaskerModels(modelsDir), loadEmojiPack(emojiDir)]);
-  const session = {
-    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
-    ...maskerOptions.session,
-  };
+  const session = { ...nodeSessionOptions(threads), ...maskerOptions.session };
   try {
     return await Masker.create(ort, models, emoji, { ...maskerOptions, session });
   } catch (error) {

@@ -34,7 +34,7 @@ import type { EmojiArt } from '../../core/emoji/emoji-pack.js';
 import { EXPRESSIONS, type Expression, type RgbaImage } from '../../core/types.js';
 import { loadEmojiPack } from '../emoji-loader.js';
 import { decodeImage } from '../image-io.js';
-import { createNodeMasker, readMaskerModels } from '../node-masker.js';
+import { createNodeMasker, nodeSessionOptions, readMaskerModels } from '../node-masker.js';
 import { decodeVideoFrames } from '../video-io.js';
 import { probeVideo } from '../video-probe.js';
 import type {
@@ -194,7 +194,7 @@ interface Stages {
 }
 
 async function createStages(models: MaskerModels, threads: number): Promise<Stages> {
-  const session = { intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const session = nodeSessionOptions(threads);
   const detector = await FaceDetector.create(ort, models.detector, {
     tiling: DEFAULT_MASKER_TILING,
     session,
