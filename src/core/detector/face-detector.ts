@@ -8,7 +8,7 @@ import type { Tensor } from 'onnxruntime-common';
 
 import { type Affine, applyAffine } from '../image-ops/affine.js';
 import { imageInputLayout, type ImageInputLayout } from '../image-ops/image-input.js';
-import { checkFrame, FramePyramid } from '../image-ops/warp-to-tensor.js';
+import { FramePyramid } from '../image-ops/warp-to-tensor.js';
 import { ModelSession, type OrtRuntime } from '../runtime.js';
 import type { RgbaImage } from '../types.js';
 import { type Anchor, generateAnchors } from './anchors.js';
@@ -86,15 +86,15 @@ export class FaceDetector {
    * Every face in the frame, most confident first, in source pixels.
    *
    * The whole frame is letterboxed (aspect kept, padded with black) so a face anywhere in a
-   * wide frame is seen; with `tiling: 'auto'` overlapping tiles are searched too.
+   * wide frame is seen; with `tiling: 'auto'` overlapping tiles are searched too. Pass a
+   * {@link FramePyramid} of the frame to share its half-size copies with other warps.
    */
-  async detect(frame: RgbaImage): Promise<FaceDetection[]> {
-    checkFrame(frame);
+  async detect(frame: RgbaImage | FramePyramid): Promise<FaceDetection[]> {
+    const pyramid = frame instanceof FramePyramid ? frame : new FramePyramid(frame);
     const found: FaceDetection[] = [];
-    const pyramid = new FramePyramid(frame);
     for (const region of searchRegions(
-      frame.width,
-      frame.height,
+      pyramid.frame.width,
+      pyramid.frame.height,
       this.inputSize,
       this.options.tiling,
     )) {

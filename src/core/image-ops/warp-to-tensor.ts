@@ -133,7 +133,7 @@ export function warpToTensor(
 
 /**
  * Half-size copies of one frame, made as needed, for many warps that shrink it a lot (the
- * detector's whole-frame pass and its tiles): each warp reads the copy at which it shrinks by at
+ * detector's whole-frame pass and its tiles, the mesh's crop of a face that fills the frame): each warp reads the copy at which it shrinks by at
  * most {@link PYRAMID_STEP_ABOVE}, then supersamples that. The frame must not change while the
  * pyramid is in use.
  */
@@ -143,6 +143,11 @@ export class FramePyramid {
   constructor(frame: RgbaImage) {
     checkFrame(frame);
     this.levels = [frame];
+  }
+
+  /** The full-size frame. */
+  get frame(): RgbaImage {
+    return this.levels[0];
   }
 
   /** {@link warpToTensor} of the frame, read from the copy that suits `cropToSource`. */

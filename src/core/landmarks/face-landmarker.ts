@@ -4,7 +4,7 @@
 
 import { rectToSourceAffine, type RotatedRect } from '../image-ops/affine.js';
 import { imageInputLayout, type ImageInputLayout } from '../image-ops/image-input.js';
-import { warpToTensor } from '../image-ops/warp-to-tensor.js';
+import { FramePyramid } from '../image-ops/warp-to-tensor.js';
 import { floatData } from '../detector/face-detector.js';
 import { ModelSession, type OrtRuntime } from '../runtime.js';
 import type { RgbaImage } from '../types.js';
@@ -58,11 +58,15 @@ export class FaceLandmarker {
     }
   }
 
-  /** Runs the mesh model on the crop `roi` of `frame` and maps the points back to source pixels. */
-  async run(frame: RgbaImage, roi: RotatedRect): Promise<FaceMesh> {
+  /**
+   * Runs the mesh model on the crop `roi` of `frame` and maps the points back to source pixels.
+   * Pass a {@link FramePyramid} of the frame to share its half-size copies with other warps.
+   */
+  async run(frame: RgbaImage | FramePyramid, roi: RotatedRect): Promise<FaceMesh> {
     const { width, height, layout } = this.input;
     const cropToSource = rectToSourceAffine(roi, width, height);
-    const pixels = warpToTensor(frame, cropToSource, {
+    const source = frame instanceof FramePyramid ? frame : new FramePyramid(frame);
+    const pixels = source.warp(cropToSource, {
       width,
       height,
       colour: 'rgb',

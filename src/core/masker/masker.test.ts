@@ -126,6 +126,21 @@ describe('Masker on photos', () => {
     expect(strict.plan(meshless, input).fullCover).toBe(true);
   });
 
+  it('starts the stream over when the frame size changes, instead of holding the old positions', async () => {
+    const small = await photo('obama-720p.jpg');
+    const large = await photo('obama-1080p.jpg');
+    masker.reset();
+    let faces: FaceResult[] = [];
+    for (let i = 0; i < 3; i++) faces = await masker.analyze(small, { timeMs: i * 33 });
+    expect(faces).toHaveLength(1);
+    faces = await masker.analyze(large, { timeMs: 100 });
+    // The face found again at the new size, nothing held where it was in 720p pixels.
+    expect(faces).toHaveLength(1);
+    expect(faces[0].tracking).toBe('live');
+    expect(faces[0].box.x).toBeGreaterThan(800);
+    masker.reset();
+  });
+
   it('finds no face in dlib-faces/dogs.jpg and leaves every pixel as it was', async () => {
     const input = await photo('dlib-faces/dogs.jpg');
     const output = copy(input);

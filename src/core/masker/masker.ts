@@ -12,7 +12,7 @@ import type { FaceDetection } from '../detector/face-detector-result.js';
 import { iou } from '../detector/weighted-nms.js';
 import type { EmojiArt, EmojiPack } from '../emoji/emoji-pack.js';
 import type { Affine } from '../image-ops/affine.js';
-import { checkFrame, warpToTensor } from '../image-ops/warp-to-tensor.js';
+import { checkFrame, FramePyramid, warpToTensor } from '../image-ops/warp-to-tensor.js';
 import { FaceLandmarker } from '../landmarks/face-landmarker.js';
 import type { FaceMesh } from '../landmarks/face-landmarker-result.js';
 import { maskKeypointsFromMesh } from '../landmarks/mesh-to-ibug.js';
@@ -90,6 +90,8 @@ export class Masker {
   private readonly meshes = new Map<number, FaceMesh['landmarks']>();
   private nextId = 1;
   private disposed = false;
+  /** Size of the last frame analysed, to notice a stream changing size. */
+  private frameSize: { width: number; height: number } | null = null;
   private readonly planning: PlanningPack;
 
   private constructor(
@@ -121,7 +123,11 @@ export class Masker {
     for (const name of EXPRESSIONS) {
       const art = emoji[name];
       if (!art) throw new Error(`emoji pack: no emoji for "${name}"`);
-      prepared[name] = { art, chain: buildMipChain(art.image), anchors: emojiShapeAnchors(art, FER_MEAN_MESH) };
+      prepared[name] = {
+        art,
+        chain: buildMipChain(art.image),
+        anchors: emojiShapeAnchors(art, FER_MEAN_MESH),
+      };
     }
 
     const loaded: { dispose(): Promise<void> }[] = [];
@@ -138,7 +144,14 @@ export class Masker {
       });
       loaded.push(landmarker);
       const classifier = await ExpressionClassifier.create(runtime, models.expression, { session });
-      return new Masker(detector, landmarker, classifier, prepared, options, options.logger ?? SILENT_LOGGER);
+      return new Masker(
+        detector,
+        landmarker,
+        classifier,
+        prepared,
+        options,
+        options.logger ?? SILENT_LOGGER,
+      );
     } catch (err) {
       await Promise.all(loaded.map((m) => m.dispose()));
       throw err;
@@ -157,11 +170,19 @@ export class Masker {
     this.checkUsable();
     checkFrame(frame);
     const video = info.timeMs !== undefined;
-    if (!video) this.reset();
+    // A still stands alone; a stream whose frame size changes (a camera switched resolution)
+    // starts over, since the tracked positions are in the old frame's pixels.
+    const resized =
+      this.frameSize !== null &&
+      (this.frameSize.width !== frame.width || this.frameSize.height !== frame.height);
+    if (!video || resized) this.reset();
+    this.frameSize = { width: frame.width, height: frame.height };
     const timeMs = info.timeMs ?? 0;
 
-    const detections = await this.detector.detect(frame);
-    const observations = await this.observe(frame, detections);
+    // One set of half-size copies of the frame for the detector's and the mesh's warps.
+    const pyramid = new FramePyramid(frame);
+    const detections = await this.detector.detect(pyramid);
+    const observations = await this.observe(pyramid, detections);
     const probabilities = await this.classify(frame, observations);
 
     const trackOptions = video
@@ -181,7 +202,14 @@ export class Masker {
         seen.add(track);
         this.remember(track.id, o.landmarks);
       } else {
-        const created = new FaceTrack(this.nextId++, o.geometry, probabilities[i], o.score, timeMs, trackOptions);
+        const created = new FaceTrack(
+          this.nextId++,
+          o.geometry,
+          probabilities[i],
+          o.score,
+          timeMs,
+          trackOptions,
+        );
         this.tracks.push(created);
         seen.add(created);
         this.remember(created.id, o.landmarks);
@@ -227,7 +255,8 @@ export class Masker {
       if (draw.kind === 'emoji') {
         compositeMipmapped(frame, this.emoji[draw.expression].chain, draw.matrix);
       } else {
-        if (draw.reason === 'not placed') this.logger.warn(`face ${draw.faceId}: emoji not placed; covering it`);
+        if (draw.reason === 'not placed')
+          this.logger.warn(`face ${draw.faceId}: emoji not placed; covering it`);
         fillPolygon(frame, draw.polygon, COVER_COLOUR);
       }
     }
@@ -263,7 +292,11 @@ export class Masker {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await Promise.all([this.detector.dispose(), this.landmarker.dispose(), this.classifier.dispose()]);
+    await Promise.all([
+      this.detector.dispose(),
+      this.landmarker.dispose(),
+      this.classifier.dispose(),
+    ]);
   }
 
   private checkUsable(): void {
@@ -279,7 +312,7 @@ export class Masker {
    * Runs the mesh on every live face (seeded from its last mesh) and on every detection no
    * live face explains (seeded from the detection, then refined once from its own mesh).
    */
-  private async observe(frame: RgbaImage, detections: FaceDetection[]): Promise<Observation[]> {
+  private async observe(frame: FramePyramid, detections: FaceDetection[]): Promise<Observation[]> {
     const found: Observation[] = [];
     const unexplained = new Set(detections);
 
@@ -289,7 +322,8 @@ export class Masker {
       const mesh = await this.landmarker.run(frame, roiFromLandmarks(last));
       if (mesh.presence < MIN_PRESENCE) continue;
       const observation = this.fromMesh(track.id, mesh, mesh.presence);
-      for (const d of detections) if (iou(d.box, observation.box) >= TRACK_MATCH_IOU) unexplained.delete(d);
+      for (const d of detections)
+        if (iou(d.box, observation.box) >= TRACK_MATCH_IOU) unexplained.delete(d);
       found.push(observation);
     }
 
@@ -346,12 +380,20 @@ export class Masker {
       warpToTensor(
         frame,
         o.crop as Affine,
-        { width: size, height: size, colour: 'grey', layout: 'nchw', range: [0, 255], border: 'replicate' },
+        {
+          width: size,
+          height: size,
+          colour: 'grey',
+          layout: 'nchw',
+          range: [0, 255],
+          border: 'replicate',
+        },
         pixels,
         i * size * size,
       ),
     );
-    const probs = withCrop.length > 0 ? await this.classifier.classifyCrops(pixels, withCrop.length) : null;
+    const probs =
+      withCrop.length > 0 ? await this.classifier.classifyCrops(pixels, withCrop.length) : null;
     const labels = this.classifier.labels;
     let next = 0;
     return observations.map((o) => {
