@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPRESSIONS } from '../../src/core/types.js';
 import { ffmpegPath } from '../../src/node/ffmpeg-binaries.js';
 import type { FrameCapture } from '../../src/web/app/hooks.js';
-import { COVER_RGB, faceOutline } from '../../src/core/masker/mask-plan.js';
+import { COVER_RGB, faceOutline, type EmojiDraw } from '../../src/core/masker/mask-plan.js';
 import {
   compareWithEmoji,
   fractionOfColour,
@@ -174,24 +174,10 @@ describe('the app with a camera', () => {
       // The face of this clip is large and centred in the 320 x 320 picture.
       expect(face.box.width).toBeGreaterThan(CAMERA_SIZE / 4);
 
-      const draw = capture.plan.draws.find((d) => d.faceId === face.id);
-      expect(draw?.kind).toBe('emoji');
-      if (draw?.kind !== 'emoji') return;
-      expect(draw.expression).toBe(face.expression);
-      const match = compareWithEmoji(
-        pixelsOf(capture),
-        capture.width,
-        capture.height,
-        faceOutline(face),
-        draw.inverse,
-        samplers[draw.expression],
-        40,
-      );
       // Measured: 99.99-100% of the face's pixels match, mean error 0.6; the same frame checked
       // against the emoji mirrored, moved 8 px or of another expression gives 56-90%, 11-56.
-      expect(match.pixels).toBeGreaterThan(5000);
-      expect(match.matching).toBeGreaterThan(0.98);
-      expect(match.meanError).toBeLessThan(4);
+      const { draw } = expectEmojiOverFace(capture, face);
+      expect(draw.expression).toBe(face.expression);
     }
   });
 
@@ -367,20 +353,7 @@ describe('the app with a camera', () => {
       timeout: 60_000,
     });
     const capture = await nextCapture(page);
-    const draw = capture.plan.draws[0];
-    expect(draw?.kind).toBe('emoji');
-    if (draw?.kind !== 'emoji') return;
-    const match = compareWithEmoji(
-      pixelsOf(capture),
-      capture.width,
-      capture.height,
-      faceOutline(capture.faces[0]),
-      draw.inverse,
-      samplers[draw.expression],
-      40,
-    );
-    expect(match.matching).toBeGreaterThan(0.98);
-    expect(match.meanError).toBeLessThan(4);
+    expectEmojiOverFace(capture, capture.faces[0]);
   });
 
   it('lays out on a laptop and on a phone screen', async () => {
@@ -488,21 +461,7 @@ describe('the app offline, once it has loaded', () => {
 
     const capture = await nextCapture(page);
     expect(capture.faces.length).toBe(1);
-    const draw = capture.plan.draws[0];
-    expect(draw?.kind).toBe('emoji');
-    if (draw?.kind !== 'emoji') return;
-    const match = compareWithEmoji(
-      pixelsOf(capture),
-      capture.width,
-      capture.height,
-      faceOutline(capture.faces[0]),
-      draw.inverse,
-      samplers[draw.expression],
-      40,
-    );
-    expect(match.pixels).toBeGreaterThan(5000);
-    expect(match.matching).toBeGreaterThan(0.98);
-    expect(match.meanError).toBeLessThan(4);
+    expectEmojiOverFace(capture, capture.faces[0]);
 
     // Every request of the page and its workers was answered by the service worker, from its
     // cache: none failed, none was passed on to the network (a request by the worker itself).
@@ -558,19 +517,7 @@ describe('the app on a page that is not cross-origin isolated', () => {
       });
       expect(await page.locator('#runtime').textContent()).toContain('not cross-origin isolated');
       const capture = await nextCapture(page);
-      const draw = capture.plan.draws[0];
-      expect(draw?.kind).toBe('emoji');
-      if (draw?.kind !== 'emoji') return;
-      const match = compareWithEmoji(
-        pixelsOf(capture),
-        capture.width,
-        capture.height,
-        faceOutline(capture.faces[0]),
-        draw.inverse,
-        samplers[draw.expression],
-        40,
-      );
-      expect(match.matching).toBeGreaterThan(0.98);
+      expectEmojiOverFace(capture, capture.faces[0]);
     } finally {
       await context.close();
     }
@@ -656,6 +603,33 @@ describe('the app without a usable camera', () => {
 
 async function nextCapture(page: Page): Promise<FrameCapture> {
   return page.evaluate(() => window.__emojiMask.captureNextFrame());
+}
+
+/**
+ * Checks that the drawn frame shows `face`'s emoji over its outline, pixel for pixel against the
+ * emoji artwork seen through the plan's inverse homography: at least 5000 pixels compared, 98 %
+ * of them matching, mean error under 4 levels.
+ */
+function expectEmojiOverFace(
+  capture: FrameCapture,
+  face: FrameCapture['faces'][number],
+): { draw: EmojiDraw } {
+  const draw = capture.plan.draws.find((d) => d.faceId === face.id);
+  if (draw?.kind !== 'emoji')
+    throw new Error(`face ${face.id}: expected an emoji draw, got ${draw?.kind}`);
+  const match = compareWithEmoji(
+    pixelsOf(capture),
+    capture.width,
+    capture.height,
+    faceOutline(face),
+    draw.inverse,
+    samplers[draw.expression],
+    40,
+  );
+  expect(match.pixels).toBeGreaterThan(5000);
+  expect(match.matching).toBeGreaterThan(0.98);
+  expect(match.meanError).toBeLessThan(4);
+  return { draw };
 }
 
 function pixelsOf(capture: FrameCapture): Uint8Array {
