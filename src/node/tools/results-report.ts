@@ -504,7 +504,7 @@ export async function writeResults(out: string = RESULTS_MARKDOWN): Promise<stri
       '```sh',
       'npm ci                       # peers and their WASM come from the npm registry; nothing is downloaded at run time',
       'npm run bench                # full bench (under 10 min on 2 cores): docs/results/bench-node.json, then this file',
-      'npm run bench:quick          # the same in under 2 min (fewer runs, one frame per size, 1/10 of FER2013)',
+      'npm run bench:quick          # a check in under 2 min (fewer runs, one frame per size, 1/10 of FER2013): prints, writes tmp/bench-quick/, leaves docs/ alone',
       'npm run metrics              # video quality, docs/results/video-metrics.json: every frame of each clip, about 0.6 s of CPU per frame',
       'npm run metrics -- --seconds 3 --check all   # shorter clips; the checker on all three variants',
       '.venv/bin/python -m training evaluate --onnx models/expression.onnx --out docs/results   # confusion matrices, curve',
