@@ -62,6 +62,7 @@ export function compositeWarped(
   // Bilinear sums carry alpha in 0..255 and premultiplied colour in 0..255*255; this factor takes
   // them to 0..1 and 0..255 and applies the opacity.
   const scale = opacity / 255;
+  const opaque = opacity === 1;
 
   for (let y = bounds.y; y < bounds.y + bounds.height; y++) {
     const cy = y + 0.5;
@@ -84,6 +85,35 @@ export function compositeWarped(
       const y0 = ((sy + 1) | 0) - 1;
       const fx = sx - x0;
       const fy = sy - y0;
+      const base = y0 * rowStride + x0 * 4;
+
+      // The common case inside the emoji: four opaque neighbours over an opaque frame pixel,
+      // where premultiplied and straight colour agree and "over" is a plain mix.
+      if (
+        opaque &&
+        x0 >= 0 &&
+        y0 >= 0 &&
+        x0 + 1 < iw &&
+        y0 + 1 < ih &&
+        dst[out + 3] === 255 &&
+        (src[base + 3] & src[base + 7] & src[base + rowStride + 3] & src[base + rowStride + 7]) ===
+          255
+      ) {
+        const p = base + rowStride;
+        const w00 = (1 - fx) * (1 - fy);
+        const w10 = fx * (1 - fy);
+        const w01 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        for (let ch = 0; ch < 3; ch++) {
+          const colour =
+            w00 * src[base + ch] +
+            w10 * src[base + 4 + ch] +
+            w01 * src[p + ch] +
+            w11 * src[p + 4 + ch];
+          dst[out + ch] = (colour + 0.5) | 0;
+        }
+        continue;
+      }
 
       // Premultiplied bilinear sum over the four neighbours; missing ones are transparent.
       let sa = 0;
@@ -94,7 +124,6 @@ export function compositeWarped(
       const right = x0 + 1 < iw;
       const top = y0 >= 0;
       const bottom = y0 + 1 < ih;
-      const base = y0 * rowStride + x0 * 4;
       if (top && left) {
         const wt = (1 - fx) * (1 - fy) * src[base + 3];
         sa += wt;
