@@ -37,7 +37,10 @@ function discRadiusAt(matrix: Parameters<typeof invertMatrix3>[0], p: Point): nu
 describe('placeEmoji', () => {
   it('keeps the keypoint fit when the outline is already inside the disc', () => {
     const keypoints = face(2, 100, 50);
-    const outline = [{ x: 200, y: 130 }, { x: 160, y: 180 }];
+    const outline = [
+      { x: 200, y: 130 },
+      { x: 160, y: 180 },
+    ];
     const placed = placeEmoji(emoji, keypoints, outline);
     expect(placed.ok).toBe(true);
     if (!placed.ok) return;
@@ -50,7 +53,11 @@ describe('placeEmoji', () => {
   it('widens the emoji until an outline reaching past the disc is inside it, with margin', () => {
     const keypoints = face(2, 100, 50);
     // Disc centre maps to (200, 150); a forehead point 130 px above is 65 emoji px out.
-    const outline = [{ x: 200, y: 20 }, { x: 120, y: 150 }, { x: 280, y: 150 }];
+    const outline = [
+      { x: 200, y: 20 },
+      { x: 120, y: 150 },
+      { x: 280, y: 150 },
+    ];
     const placed = placeEmoji(emoji, keypoints, outline);
     expect(placed.ok).toBe(true);
     if (!placed.ok) return;
@@ -78,7 +85,13 @@ describe('placeEmoji', () => {
 
 describe('coverPolygon', () => {
   it('encloses every input point with room to spare', () => {
-    const pts = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 20 }, { x: 0, y: 20 }, { x: 5, y: 10 }];
+    const pts = [
+      { x: 0, y: 0 },
+      { x: 10, y: 0 },
+      { x: 10, y: 20 },
+      { x: 0, y: 20 },
+      { x: 5, y: 10 },
+    ];
     const poly = coverPolygon(pts);
     const xs = poly.map((p) => p.x);
     const ys = poly.map((p) => p.y);
@@ -86,5 +99,44 @@ describe('coverPolygon', () => {
     expect(Math.max(...xs)).toBeGreaterThan(10.5);
     expect(Math.min(...ys)).toBeLessThan(-1);
     expect(Math.max(...ys)).toBeGreaterThan(21);
+  });
+
+  it('refuses a fit that would draw the disc as a sliver (a face seen side-on)', () => {
+    // The emoji's keypoints squeezed to a fifth of their width: what a mesh on a profile gives.
+    const squeeze = (p: Point): Point => ({ x: 200 + (p.x - 50) * 0.4, y: 100 + (p.y - 50) * 2 });
+    const keypoints = {} as MaskKeypoints;
+    for (const [k, p] of Object.entries(emojiKeypoints) as [keyof MaskKeypoints, Point][]) {
+      keypoints[k] = squeeze(p);
+    }
+    const outline = [0, 1, 2, 3, 4, 5].map((i) => {
+      const t = (i * Math.PI) / 3;
+      return squeeze({ x: 50 + 30 * Math.cos(t), y: 50 + 30 * Math.sin(t) });
+    });
+    expect(placeEmoji(emoji, keypoints, outline)).toEqual({ ok: false, reason: 'distorted' });
+    // The same squeeze by half (a head turned well to one side) is still drawn.
+    const half = (p: Point): Point => ({ x: 200 + (p.x - 50) * 1, y: 100 + (p.y - 50) * 2 });
+    const turned = {} as MaskKeypoints;
+    for (const [k, p] of Object.entries(emojiKeypoints) as [keyof MaskKeypoints, Point][]) {
+      turned[k] = half(p);
+    }
+    expect(
+      placeEmoji(
+        emoji,
+        turned,
+        outline.map((p) => ({ x: 200 + (p.x - 200) * 2.5, y: p.y })),
+      ).ok,
+    ).toBe(true);
+  });
+
+  it('refuses a fit whose disc comes out far larger than the face', () => {
+    const keypoints = face(2, 100, 50);
+    // A tiny outline at the chin: the disc (radius 90 px here) would be 20 times its size.
+    const chin = keypoints.chin;
+    const outline = [
+      { x: chin.x - 4, y: chin.y - 4 },
+      { x: chin.x + 4, y: chin.y - 4 },
+      { x: chin.x, y: chin.y + 4 },
+    ];
+    expect(placeEmoji(emoji, keypoints, outline)).toEqual({ ok: false, reason: 'distorted' });
   });
 });

@@ -9,7 +9,8 @@ import { applyAffine } from '../image-ops/affine.js';
 import { maskKeypointsFromMesh } from '../landmarks/mesh-to-ibug.js';
 import { applyHomography, invertMatrix3, solveHomography } from '../geometry/homography.js';
 import type { HomographyFailure } from '../geometry/homography.js';
-import { convexHull } from '../geometry/point-sets.js';
+import { convexHull, principalSpread } from '../geometry/point-sets.js';
+import { boundsOf } from '../landmarks/roi.js';
 import type { MaskKeypoints, Matrix3, Point } from '../types.js';
 import { MASK_KEYPOINT_NAMES } from '../types.js';
 
@@ -18,8 +19,8 @@ import { MASK_KEYPOINT_NAMES } from '../types.js';
  * the emoji must cover.
  */
 export const MESH_FACE_OVAL = [
-  10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-  148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+  10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
+  176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 ] as const;
 
 /**
@@ -60,6 +61,20 @@ export const COVER_MARGIN = 0.04;
 /** Largest widening of the emoji beyond its keypoint fit; beyond this the fit is not trusted. */
 const MAX_WIDENING = 3;
 
+/**
+ * A placed disc must stay a plausible ellipse on the face: its narrow axis at least this
+ * fraction of its wide one (measured on real faces with head turns: 0.66 at the least, against
+ * 0.001-0.32 for the spikes and flames that a profile or a mesh on the wrong thing gives) ...
+ */
+const MIN_DISC_ASPECT = 0.4;
+/**
+ * ... and at most this many times the size of the face outline (spread of the disc's rim
+ * against the outline's box; real faces 0.49-1.23, a disc the perspective blew up 2 and more).
+ */
+const MAX_DISC_TO_FACE = 1.6;
+/** Points on the disc's rim checked for the two limits above. */
+const RIM_SAMPLES = 32;
+
 export type EmojiFit =
   | {
       ok: true;
@@ -68,7 +83,14 @@ export type EmojiFit =
       /** How much the emoji was enlarged about its disc centre to cover the outline (>= 1). */
       widening: number;
     }
-  | { ok: false; reason: HomographyFailure | 'unbounded' };
+  | {
+      ok: false;
+      /**
+       * `unbounded`: the outline lies too far out or the disc reaches past the horizon;
+       * `distorted`: the disc would be drawn as a sliver or far larger than the face.
+       */
+      reason: HomographyFailure | 'unbounded' | 'distorted';
+    };
 
 /**
  * The homography placing `emoji` on a face with `keypoints` (and, when given, the shape
@@ -103,7 +125,40 @@ export function placeEmoji(
   }
   const widening = Math.max(1, (farthest / radius) * (1 + COVER_MARGIN));
   if (widening > MAX_WIDENING) return { ok: false, reason: 'unbounded' };
-  return { ok: true, matrix: scaleAbout(fit.matrix, centerX, centerY, widening), widening };
+  const matrix = scaleAbout(fit.matrix, centerX, centerY, widening);
+  const shape = discShape(matrix, centerX, centerY, radius * widening, outline);
+  if (shape === null) return { ok: false, reason: 'unbounded' };
+  if (shape.aspect < MIN_DISC_ASPECT || shape.toFace > MAX_DISC_TO_FACE) {
+    return { ok: false, reason: 'distorted' };
+  }
+  return { ok: true, matrix, widening };
+}
+
+/**
+ * How the disc of radius `r` about (cx, cy) in emoji space comes out in the frame through
+ * `matrix`: the narrow-to-wide ratio of its rim's spread and that spread against the outline's
+ * box, or null when part of the rim goes past the horizon.
+ */
+function discShape(
+  matrix: Matrix3,
+  cx: number,
+  cy: number,
+  r: number,
+  outline: readonly Point[],
+): { aspect: number; toFace: number } | null {
+  const rim: Point[] = [];
+  const sign = Math.sign(matrix[6] * cx + matrix[7] * cy + matrix[8]);
+  for (let k = 0; k < RIM_SAMPLES; k++) {
+    const t = (2 * Math.PI * k) / RIM_SAMPLES;
+    const p = { x: cx + r * Math.cos(t), y: cy + r * Math.sin(t) };
+    const w = matrix[6] * p.x + matrix[7] * p.y + matrix[8];
+    if (!(w * sign > 0)) return null;
+    rim.push(applyHomography(matrix, p));
+  }
+  const { major, minor } = principalSpread(rim);
+  const box = boundsOf(outline);
+  const faceSize = Math.max(box.width, box.height);
+  return { aspect: minor / major, toFace: faceSize > 0 ? major / faceSize : Infinity };
 }
 
 /** `matrix` after first scaling emoji space by `s` about (cx, cy): M * T(c) * S(s) * T(-c). */

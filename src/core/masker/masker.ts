@@ -90,6 +90,8 @@ export class Masker {
   private readonly meshes = new Map<number, FaceMesh['landmarks']>();
   private nextId = 1;
   private disposed = false;
+  /** Faces already warned about in {@link render} for an emoji that could not be placed. */
+  private readonly warnedNotPlaced = new Set<number>();
   /** Size of the last frame analysed, to notice a stream changing size. */
   private frameSize: { width: number; height: number } | null = null;
   private readonly planning: PlanningPack;
@@ -255,8 +257,13 @@ export class Masker {
       if (draw.kind === 'emoji') {
         compositeMipmapped(frame, this.emoji[draw.expression].chain, draw.matrix);
       } else {
-        if (draw.reason === 'not placed')
-          this.logger.warn(`face ${draw.faceId}: emoji not placed; covering it`);
+        if (draw.reason === 'not placed' && !this.warnedNotPlaced.has(draw.faceId)) {
+          // Once per face: a face seen side-on stays unplaceable for many frames.
+          this.warnedNotPlaced.add(draw.faceId);
+          this.logger.warn(
+            `face ${draw.faceId}: emoji not placed (keypoints degenerate or too distorted); covering it`,
+          );
+        }
         fillPolygon(frame, draw.polygon, COVER_COLOUR);
       }
     }
@@ -286,6 +293,7 @@ export class Masker {
   reset(): void {
     this.tracks = [];
     this.meshes.clear();
+    this.warnedNotPlaced.clear();
   }
 
   /** Releases the ONNX sessions; idempotent. Every other method throws afterwards. */
