@@ -94,7 +94,9 @@ function buildProgram(run: Run): Command {
   const image = withCommonOptions(
     program
       .command('image')
-      .description('mask a JPEG, PNG or WebP photo (the output format follows the extension of -o)')
+      .description(
+        'mask a photo: JPEG, PNG, WebP, AVIF, TIFF or GIF (the output format follows the extension of -o)',
+      )
       .argument('<input>', 'the photo to mask'),
     '.jpg, .png, .webp, .avif or .tif file to write',
     'write {width, height, faces} to FILE ("-" for stdout)',
