@@ -180,6 +180,21 @@ describe('planMasks', () => {
     expect(plan.draws.map((d) => d.kind === 'cover' && d.reason)).toEqual(['not placed']);
   });
 
+  it('covers the keypoints and the mesh as well as the outline of a face it cannot place', () => {
+    // A mesh gone wrong: the outline shrunk to a small patch, the keypoints far outside it.
+    const [face] = obamaFaces;
+    const c = face.keypoints.philtrum;
+    const patch = [-6, 6].flatMap((dx) => [-6, 6].map((dy) => ({ x: c.x + dx, y: c.y + dy })));
+    const wrong = { ...face, outline: patch, anchors: [], landmarks: face.landmarks.slice(0, 50) };
+    const plan = planMasks([wrong], pack, obama, SHOW);
+    const draw = plan.draws[0];
+    expect(draw.kind === 'cover' && draw.reason).toBe('not placed');
+    if (draw.kind !== 'cover') return;
+    for (const p of [...Object.values(face.keypoints), ...wrong.landmarks, ...patch]) {
+      expect(insideConvex(p, draw.polygon)).toBe(true);
+    }
+  });
+
   it.each([
     ['held', { tracking: 'held' as const, landmarks: [] }, true],
     ['live without a mesh', { landmarks: [] }, true],

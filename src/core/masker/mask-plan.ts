@@ -11,7 +11,12 @@ import type { EmojiArt, EmojiPack } from '../emoji/emoji-pack.js';
 import { homogeneousW, invertMatrix3 } from '../geometry/matrix3.js';
 import type { Expression, FaceResult, Matrix3, Point } from '../types.js';
 import { EXPRESSIONS } from '../types.js';
-import { coverPolygon, emojiShapeAnchors, MESH_SHAPE_ANCHORS, placeEmoji } from './mask-geometry.js';
+import {
+  coverPolygon,
+  emojiShapeAnchors,
+  MESH_SHAPE_ANCHORS,
+  placeEmoji,
+} from './mask-geometry.js';
 
 /** How a frame's masks are drawn. */
 export interface DrawSettings {
@@ -105,7 +110,8 @@ export function planMasks(
       draw ?? {
         kind: 'cover',
         faceId: face.id,
-        polygon: coverPolygon(outline),
+        // The fit failed, so the outline may be as wrong as the keypoints: cover all of them.
+        polygon: coverPolygon([...outline, ...Object.values(face.keypoints), ...face.landmarks]),
         reason: 'not placed',
       },
     );
