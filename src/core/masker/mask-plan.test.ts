@@ -193,6 +193,9 @@ describe('planMasks', () => {
     for (const p of [...Object.values(face.keypoints), ...wrong.landmarks, ...patch]) {
       expect(insideConvex(p, draw.polygon)).toBe(true);
     }
+    // A live face with a mesh: strict mode covers the frame only because the placement failed.
+    expect(planMasks([face], pack, obama, { emoji: true, strict: true }).fullCover).toBe(false);
+    expect(planMasks([wrong], pack, obama, { emoji: true, strict: true }).fullCover).toBe(true);
   });
 
   it.each([

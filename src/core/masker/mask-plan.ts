@@ -22,7 +22,10 @@ import {
 export interface DrawSettings {
   /** Draw the emoji; when false every face gets an opaque cover instead. */
   emoji: boolean;
-  /** Cover the whole frame whenever a face is held, covered or has no mesh (MaskerOptions.strict). */
+  /**
+   * Cover the whole frame whenever a face is held, covered, has no mesh or cannot be given its
+   * emoji (MaskerOptions.strict).
+   */
   strict: boolean;
 }
 
@@ -115,6 +118,10 @@ export function planMasks(
         reason: 'not placed',
       },
     );
+  }
+  // Strict: a face whose emoji could not be placed is a face the pipeline is unsure of.
+  if (settings.strict && plan.draws.some((d) => d.kind === 'cover' && d.reason === 'not placed')) {
+    return { ...plan, fullCover: true, draws: [] };
   }
   return plan;
 }

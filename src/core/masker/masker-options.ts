@@ -34,8 +34,9 @@ export interface MaskerOptions {
   /** Video only: how long a lost face's emoji is held and then its region covered. */
   failClosed?: FailClosedOptions;
   /**
-   * Cover the whole frame whenever the pipeline is unsure: a face lost (held or covered) or
-   * found by the detector but rejected by the mesh model. Default false.
+   * Cover the whole frame whenever the pipeline is unsure: a face lost (held or covered), found
+   * by the detector but rejected by the mesh model, or whose emoji cannot be placed. Default
+   * false.
    */
   strict?: boolean;
   /** Where warnings go. Default: nowhere. */
