@@ -40,6 +40,7 @@ interface CommonOptions {
   models?: string;
   emoji?: string;
   threads?: number;
+  strict?: boolean;
   quiet?: boolean;
   debug?: boolean;
 }
@@ -137,6 +138,10 @@ function withCommonOptions(command: Command, outputHelp: string, jsonHelp: strin
       new Option('--threads <n>', 'CPU threads per model (default: 1, the fastest here)').argParser(
         parsePositiveInteger,
       ),
+    )
+    .option(
+      '--strict',
+      'cover the whole frame whenever a face is lost, has no mesh or cannot be given its emoji',
     )
     .option('-q, --quiet', 'print nothing but errors')
     .option('--debug', 'print stack traces with errors');
@@ -329,6 +334,7 @@ class Run {
       modelsDir: options.models,
       emojiDir: options.emoji,
       threads: options.threads,
+      strict: options.strict === true,
       logger: this.logger(),
     };
     const masker = await createNodeMasker(maskerOptions);
