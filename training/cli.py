@@ -1,7 +1,8 @@
 """``python -m training``: train, evaluate and export the expression classifier.
 
 Commands: ``sizes`` (parameters and fp32 sizes of the architectures), ``train``, ``evaluate``
-(metrics and figures from a checkpoint or an ONNX file) and ``export`` (checkpoint to ONNX).
+(metrics and figures from a checkpoint or an ONNX file), ``calibrate`` (per-class logit offsets
+chosen on PublicTest, folded into the checkpoint) and ``export`` (checkpoint to ONNX).
 """
 
 from __future__ import annotations
