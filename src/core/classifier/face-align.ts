@@ -12,7 +12,8 @@
 
 import type { Affine } from '../image-ops/affine.js';
 import { invertAffine } from '../image-ops/affine.js';
-import type { Point } from '../types.js';
+import { warpToTensor } from '../image-ops/warp-to-tensor.js';
+import type { Point, RgbaImage } from '../types.js';
 
 /** Mean positions of some mesh points in a 48x48 FER2013 image (pixel units, origin top-left). */
 export interface FerFraming {
@@ -83,4 +84,35 @@ export function ferCropToSource(
   const [a, b, c, d, e, f] = ferToSource;
   // crop (u, v) is FER (u + margin, v + margin).
   return [a, b, c + a * margin + b * margin, d, e, f + d * margin + e * margin];
+}
+
+/**
+ * The classifier's input for `crops` of `frame` (each from {@link ferCropToSource}): one
+ * `size` x `size` grey plane of raw 0..255 values per crop, edges replicated, batched NCHW. A
+ * null crop leaves its plane zero.
+ */
+export function ferCropsToTensor(
+  frame: RgbaImage,
+  crops: readonly (Affine | null)[],
+  size: number,
+): Float32Array {
+  const pixels = new Float32Array(crops.length * size * size);
+  crops.forEach((crop, i) => {
+    if (crop === null) return;
+    warpToTensor(
+      frame,
+      crop,
+      {
+        width: size,
+        height: size,
+        colour: 'grey',
+        layout: 'nchw',
+        range: [0, 255],
+        border: 'replicate',
+      },
+      pixels,
+      i * size * size,
+    );
+  });
+  return pixels;
 }

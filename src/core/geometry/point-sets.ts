@@ -85,3 +85,14 @@ export function convexHull(points: readonly Point[]): Point[] {
   upper.pop();
   return lower.concat(upper);
 }
+
+/** The mean of `points` (NaN for none). */
+export function centroid(points: readonly Point[]): Point {
+  let x = 0;
+  let y = 0;
+  for (const p of points) {
+    x += p.x;
+    y += p.y;
+  }
+  return { x: x / points.length, y: y / points.length };
+}

@@ -9,7 +9,7 @@ import { applyAffine } from '../image-ops/affine.js';
 import { maskKeypointsFromMesh } from '../landmarks/mesh-to-ibug.js';
 import { applyHomography, invertMatrix3, solveHomography } from '../geometry/homography.js';
 import type { HomographyFailure } from '../geometry/homography.js';
-import { convexHull, principalSpread } from '../geometry/point-sets.js';
+import { centroid, convexHull, principalSpread } from '../geometry/point-sets.js';
 import { boundsOf } from '../landmarks/roi.js';
 import type { MaskKeypoints, Matrix3, Point } from '../types.js';
 import { MASK_KEYPOINT_NAMES } from '../types.js';
@@ -185,14 +185,7 @@ function scaleAbout(m: Matrix3, cx: number, cy: number, s: number): Matrix3 {
  */
 export function coverPolygon(points: readonly Point[], grow = 0.15): Point[] {
   const hull = convexHull(points);
-  let cx = 0;
-  let cy = 0;
-  for (const p of hull) {
-    cx += p.x;
-    cy += p.y;
-  }
-  cx /= hull.length;
-  cy /= hull.length;
+  const { x: cx, y: cy } = centroid(hull);
   return hull.map((p) => {
     const dx = p.x - cx;
     const dy = p.y - cy;

@@ -5,6 +5,7 @@
  * `Masker.render` on the CPU and the web app's WebGL2 renderer.
  */
 
+import { centroid } from '../geometry/point-sets.js';
 import { FER_MEAN_MESH } from '../classifier/fer-framing.js';
 import { projectImageCorners } from '../compose/warp-footprint.js';
 import type { EmojiArt, EmojiPack } from '../emoji/emoji-pack.js';
@@ -153,7 +154,7 @@ function emojiDraw(
   const matrix = positiveAt(fit.matrix, disc);
   const raw = invertMatrix3(matrix);
   if (raw === null) return null;
-  const inverse = positiveAt(raw, centreOf(outline));
+  const inverse = positiveAt(raw, centroid(outline));
   return {
     kind: 'emoji',
     faceId: face.id,
@@ -173,14 +174,4 @@ function positiveAt(m: Matrix3, p: Point): Matrix3 {
   const largest = Math.max(...m.map(Math.abs));
   const scale = (homogeneousW(m, p) < 0 ? -1 : 1) / largest;
   return m.map((v) => v * scale) as Matrix3;
-}
-
-function centreOf(points: readonly Point[]): Point {
-  let x = 0;
-  let y = 0;
-  for (const p of points) {
-    x += p.x;
-    y += p.y;
-  }
-  return { x: x / points.length, y: y / points.length };
 }

@@ -4,7 +4,7 @@
  */
 
 import { ExpressionClassifier } from '../classifier/expression-classifier.js';
-import { ferCropToSource } from '../classifier/face-align.js';
+import { ferCropsToTensor, ferCropToSource } from '../classifier/face-align.js';
 import { FER_FRAMING, FER_MEAN_MESH } from '../classifier/fer-framing.js';
 import { buildMipChain, compositeMipmapped, fillPolygon, type MipChain } from '../compose/index.js';
 import { FaceDetector } from '../detector/face-detector.js';
@@ -12,7 +12,7 @@ import type { FaceDetection } from '../detector/face-detector-result.js';
 import { iou } from '../detector/weighted-nms.js';
 import type { EmojiArt, EmojiPack } from '../emoji/emoji-pack.js';
 import type { Affine } from '../image-ops/affine.js';
-import { checkFrame, FramePyramid, warpToTensor } from '../image-ops/warp-to-tensor.js';
+import { checkFrame, FramePyramid } from '../image-ops/warp-to-tensor.js';
 import { FaceLandmarker } from '../landmarks/face-landmarker.js';
 import type { FaceMesh } from '../landmarks/face-landmarker-result.js';
 import { maskKeypointsFromMesh } from '../landmarks/mesh-to-ibug.js';
@@ -383,22 +383,10 @@ export class Masker {
   ): Promise<Record<Expression, number>[]> {
     const size = this.classifier.inputSize;
     const withCrop = observations.filter((o) => o.crop !== null);
-    const pixels = new Float32Array(withCrop.length * size * size);
-    withCrop.forEach((o, i) =>
-      warpToTensor(
-        frame,
-        o.crop as Affine,
-        {
-          width: size,
-          height: size,
-          colour: 'grey',
-          layout: 'nchw',
-          range: [0, 255],
-          border: 'replicate',
-        },
-        pixels,
-        i * size * size,
-      ),
+    const pixels = ferCropsToTensor(
+      frame,
+      withCrop.map((o) => o.crop),
+      size,
     );
     const probs =
       withCrop.length > 0 ? await this.classifier.classifyCrops(pixels, withCrop.length) : null;

@@ -8,6 +8,7 @@
  * passed without it, or it was last seen leaving the frame.
  */
 
+import { centroid } from '../geometry/point-sets.js';
 import { boundsOf } from '../landmarks/roi.js';
 import type { Box, Expression, MaskKeypoints, Point } from '../types.js';
 import { MASK_KEYPOINT_NAMES } from '../types.js';
@@ -67,8 +68,12 @@ export class FaceTrack {
     timeMs: number,
     options: TrackOptions = {},
   ) {
-    this.keypointFilter = options.keypointSmoothing === false ? null : new OneEuroFilter(options.keypointSmoothing);
-    this.smoother = options.expressionSmoothing === false ? null : new ExpressionSmoother(options.expressionSmoothing);
+    this.keypointFilter =
+      options.keypointSmoothing === false ? null : new OneEuroFilter(options.keypointSmoothing);
+    this.smoother =
+      options.expressionSmoothing === false
+        ? null
+        : new ExpressionSmoother(options.expressionSmoothing);
     this.failClosed = { ...DEFAULT_FAIL_CLOSED, ...definedOnly(options.failClosed ?? {}) };
     this.lastSeenMs = timeMs;
     this.seenGeometry = geometry;
@@ -80,14 +85,24 @@ export class FaceTrack {
   }
 
   /** The face was found at `timeMs`: smooth its new geometry and expression in. */
-  see(geometry: TrackGeometry, probabilities: Record<Expression, number>, score: number, timeMs: number): void {
-    const previousCentre = centreOf(this.seenGeometry.outline);
-    const centre = centreOf(geometry.outline);
+  see(
+    geometry: TrackGeometry,
+    probabilities: Record<Expression, number>,
+    score: number,
+    timeMs: number,
+  ): void {
+    const previousCentre = centroid(this.seenGeometry.outline);
+    const centre = centroid(geometry.outline);
     const dt = timeMs - this.lastSeenMs;
-    this.velocity = dt > 0 ? { x: (centre.x - previousCentre.x) / dt, y: (centre.y - previousCentre.y) / dt } : { x: 0, y: 0 };
+    this.velocity =
+      dt > 0
+        ? { x: (centre.x - previousCentre.x) / dt, y: (centre.y - previousCentre.y) / dt }
+        : { x: 0, y: 0 };
     this.lastSeenMs = timeMs;
     this.seenGeometry = geometry;
-    this.geometry = this.keypointFilter ? smoothGeometry(this.keypointFilter, geometry, timeMs) : geometry;
+    this.geometry = this.keypointFilter
+      ? smoothGeometry(this.keypointFilter, geometry, timeMs)
+      : geometry;
     if (this.smoother) {
       const s = this.smoother.update(probabilities, timeMs);
       this.expression = s.expression;
@@ -158,18 +173,11 @@ function shift(g: TrackGeometry, dx: number, dy: number): TrackGeometry {
   return { keypoints, outline: g.outline.map(move), anchors: g.anchors.map(move) };
 }
 
-function centreOf(points: readonly Point[]): Point {
-  let x = 0;
-  let y = 0;
-  for (const p of points) {
-    x += p.x;
-    y += p.y;
-  }
-  return { x: x / points.length, y: y / points.length };
-}
-
 /** True when less than a tenth of the outline's box is inside the frame: the face has left. */
-function outsideFrame(outline: readonly Point[], frame: { width: number; height: number }): boolean {
+function outsideFrame(
+  outline: readonly Point[],
+  frame: { width: number; height: number },
+): boolean {
   const b = boundsOf(outline);
   const w = Math.max(0, Math.min(b.x + b.width, frame.width) - Math.max(b.x, 0));
   const h = Math.max(0, Math.min(b.y + b.height, frame.height) - Math.max(b.y, 0));
@@ -178,7 +186,8 @@ function outsideFrame(outline: readonly Point[], frame: { width: number; height:
 
 function argmax(p: Record<Expression, number>): Expression {
   let best: Expression | null = null;
-  for (const [k, v] of Object.entries(p) as [Expression, number][]) if (best === null || v > p[best]) best = k;
+  for (const [k, v] of Object.entries(p) as [Expression, number][])
+    if (best === null || v > p[best]) best = k;
   return best as Expression;
 }
 

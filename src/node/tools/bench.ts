@@ -18,11 +18,10 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
 import { ExpressionClassifier } from '../../core/classifier/expression-classifier.js';
-import { ferCropToSource } from '../../core/classifier/face-align.js';
+import { ferCropsToTensor, ferCropToSource } from '../../core/classifier/face-align.js';
 import { FER_FRAMING } from '../../core/classifier/fer-framing.js';
 import { buildMipChain, compositeMipmapped, type MipChain } from '../../core/compose/index.js';
 import { FaceDetector } from '../../core/detector/face-detector.js';
-import { warpToTensor } from '../../core/image-ops/warp-to-tensor.js';
 import { FaceLandmarker } from '../../core/landmarks/face-landmarker.js';
 import type { FaceMesh } from '../../core/landmarks/face-landmarker-result.js';
 import { maskKeypointsFromMesh } from '../../core/landmarks/mesh-to-ibug.js';
@@ -236,25 +235,7 @@ async function timeStages(
   const size = classifier.inputSize;
   const crops = meshes.map((m) => ferCropToSource(m.landmarks, FER_FRAMING, size));
   const classify = async (): Promise<Expression[]> => {
-    const pixels = new Float32Array(meshes.length * size * size);
-    crops.forEach((crop, i) => {
-      if (crop) {
-        warpToTensor(
-          image,
-          crop,
-          {
-            width: size,
-            height: size,
-            colour: 'grey',
-            layout: 'nchw',
-            range: [0, 255],
-            border: 'replicate',
-          },
-          pixels,
-          i * size * size,
-        );
-      }
-    });
+    const pixels = ferCropsToTensor(image, crops, size);
     const probs = await classifier.classifyCrops(pixels, meshes.length);
     return meshes.map((_, i) => {
       const row = Array.from(probs.subarray(i * EXPRESSIONS.length, (i + 1) * EXPRESSIONS.length));
