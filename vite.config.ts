@@ -29,6 +29,16 @@ export const WEB_HEADERS: Record<string, string> = {
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'",
 };
 
+/** The models the app loads (src/web/shared/assets.ts); the int8 classifier variant is not one. */
+const SERVED_MODELS = [
+  'face-detector.onnx',
+  'mtcnn-pnet.onnx',
+  'mtcnn-rnet.onnx',
+  'mtcnn-onet.onnx',
+  'face-landmarks.onnx',
+  'expression.onnx',
+];
+
 /** What the app fetches at run time: URL folder -> source folder and the files in it. */
 const RUNTIME_FILES: { url: string; dir: string; files: (name: string) => boolean }[] = [
   {
@@ -40,7 +50,7 @@ const RUNTIME_FILES: { url: string; dir: string; files: (name: string) => boolea
   {
     url: 'models/',
     dir: 'models',
-    files: (n) => ['face-detector.onnx', 'face-landmarks.onnx', 'expression.onnx'].includes(n),
+    files: (n) => SERVED_MODELS.includes(n),
   },
   {
     url: 'emoji/',

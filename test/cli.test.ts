@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToText } from '../src/node/child-process.js';
 import { ffmpegPath } from '../src/node/ffmpeg-binaries.js';
 import { readImageFile } from '../src/node/image-io.js';
+import { MODEL_FILES } from '../src/node/node-masker.js';
 import {
   checkFrameResultJson,
   checkImageResultJson,
@@ -43,7 +44,6 @@ const TWO_PEOPLE = path.join(MEDIA, 'two_people.jpg');
 const DOGS = path.join(MEDIA, 'dlib-faces', 'dogs.jpg');
 /** The shortest webcam clip with audio (7.2 s, 480x480, 30 fps, AAC); cut to 2 s below. */
 const TALKING = path.join(MEDIA, 'webcam', 'talking-d18.mp4');
-const MODEL_FILES = ['face-detector.onnx', 'face-landmarks.onnx', 'expression.onnx'];
 
 /**
  * Only against hangs: a CLI run (model loading plus a 2 s clip) takes seconds, but minutes on a
@@ -366,7 +366,7 @@ describe('bad input', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     contents: string | Uint8Array | undefined,
   ): Promise<string> {
     const models = await outDir(name);
-    for (const file of MODEL_FILES) {
+    for (const file of Object.values(MODEL_FILES)) {
       if (file !== broken) await symlink(path.join(MODELS, file), path.join(models, file));
     }
     if (contents !== undefined) await writeFile(path.join(models, broken), contents);
@@ -378,6 +378,7 @@ describe('bad input', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     ['expression.onnx', 'empty', '', 'file is empty (0 bytes)'],
     ['expression.onnx', 'corrupt', 'this is no ONNX model\n'.repeat(40), /^cannot load model: /],
     ['face-detector.onnx', 'corrupt', new Uint8Array(4096).fill(7), /^cannot load model: /],
+    ['mtcnn-onet.onnx', 'missing', undefined, 'file not found'],
   ] as const)(
     'names %s when it is %s and writes nothing',
     async (file, what, contents, problem) => {

@@ -6,7 +6,12 @@
 
 // The pipeline.
 export { Masker, type FrameInfo } from './masker/masker.js';
-export type { MaskerModels, MaskerOptions } from './masker/masker-options.js';
+export {
+  DEFAULT_PROFILE_INTERVAL,
+  type MaskerModels,
+  type MaskerOptions,
+  type MaskerProfileOptions,
+} from './masker/masker-options.js';
 
 // Shared value types.
 export {
@@ -35,6 +40,13 @@ export {
 export { FaceDetector, FACE_DETECTOR_MODEL_NAME } from './detector/face-detector.js';
 export type { FaceDetectorOptions } from './detector/face-detector-options.js';
 export type { FaceDetection } from './detector/face-detector-result.js';
+export {
+  PROFILE_DETECTOR_MODEL_NAMES,
+  ProfileDetector,
+  type ProfileDetectorModels,
+  type ProfileDetectorOptions,
+  type ProfileFace,
+} from './mtcnn/profile-detector.js';
 export { FaceLandmarker, FACE_LANDMARKS_MODEL_NAME } from './landmarks/face-landmarker.js';
 export type { FaceLandmarkerOptions } from './landmarks/face-landmarker-options.js';
 export type { FaceMesh, Landmark3 } from './landmarks/face-landmarker-result.js';

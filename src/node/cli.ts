@@ -128,7 +128,7 @@ function withCommonOptions(command: Command, outputHelp: string, jsonHelp: strin
     .option('--json <file>', jsonHelp)
     .option(
       '--models <dir>',
-      'folder with face-detector.onnx, face-landmarks.onnx, expression.onnx (default: the shipped models/)',
+      'folder with face-detector.onnx, mtcnn-pnet.onnx, mtcnn-rnet.onnx, mtcnn-onet.onnx, face-landmarks.onnx, expression.onnx (default: the shipped models/)',
     )
     .option(
       '--emoji <dir>',

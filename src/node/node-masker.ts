@@ -1,5 +1,5 @@
 /**
- * The masker with Node's batteries: the three ONNX models read from a folder, the emoji pack read
+ * The masker with Node's batteries: the ONNX models read from a folder, the emoji pack read
  * from another, and onnxruntime-node (CPU) running them.
  */
 import path from 'node:path';
@@ -23,13 +23,16 @@ export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models/', import.
 /** The file name of each model inside a models folder. */
 export const MODEL_FILES = {
   detector: 'face-detector.onnx',
+  mtcnnPnet: 'mtcnn-pnet.onnx',
+  mtcnnRnet: 'mtcnn-rnet.onnx',
+  mtcnnOnet: 'mtcnn-onet.onnx',
   landmarks: 'face-landmarks.onnx',
   expression: 'expression.onnx',
 } as const satisfies Record<keyof MaskerModels, string>;
 
 /** Settings of {@link createNodeMasker}; every field is optional. */
 export interface NodeMaskerOptions extends MaskerOptions {
-  /** Folder holding the three files of {@link MODEL_FILES}. Default: {@link DEFAULT_MODELS_DIR}. */
+  /** Folder holding the files of {@link MODEL_FILES}. Default: {@link DEFAULT_MODELS_DIR}. */
   modelsDir?: string;
   /** Emoji pack folder (keypoints.json and seven PNGs). Default: the shipped assets/emoji/. */
   emojiDir?: string;
@@ -41,7 +44,7 @@ export interface NodeMaskerOptions extends MaskerOptions {
 }
 
 /**
- * One thread per model unless asked: the three models are small (about 1 ms a run here), so a
+ * One thread per model unless asked: the models are small (about 1 ms a run here), so a
  * second thread gains little on the runs and costs more in hand-overs. Measured at 720p on this
  * 2-core machine (src/node/tools/bench.ts; scratch runs of `masker.process` in video mode): 41-45
  * ms per frame with one thread, 48 ms with two without spinning, 76-86 ms with two and ORT's
@@ -62,18 +65,21 @@ export function nodeSessionOptions(threads: number = DEFAULT_THREADS): ModelSess
 }
 
 /**
- * Reads the three models of `dir` (default {@link DEFAULT_MODELS_DIR}).
+ * Reads the models of `dir` (default {@link DEFAULT_MODELS_DIR}).
  *
  * @throws FileError naming the model file that is missing, unreadable, a folder or empty.
  */
 export async function readMaskerModels(dir: string = DEFAULT_MODELS_DIR): Promise<MaskerModels> {
-  const [detector, landmarks, expression] = await Promise.all(
-    [MODEL_FILES.detector, MODEL_FILES.landmarks, MODEL_FILES.expression].map(async (file) => {
-      const bytes = await readInputBytes(path.join(dir, file));
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }),
+  const read = async (key: keyof MaskerModels): Promise<Uint8Array> => {
+    const bytes = await readInputBytes(path.join(dir, MODEL_FILES[key]));
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+  const [detector, mtcnnPnet, mtcnnRnet, mtcnnOnet, landmarks, expression] = await Promise.all(
+    (['detector', 'mtcnnPnet', 'mtcnnRnet', 'mtcnnOnet', 'landmarks', 'expression'] as const).map(
+      read,
+    ),
   );
-  return { detector, landmarks, expression };
+  return { detector, mtcnnPnet, mtcnnRnet, mtcnnOnet, landmarks, expression };
 }
 
 /**

@@ -59,6 +59,20 @@ function changedFraction(a: RgbaImage, b: RgbaImage, points: readonly Point[]): 
   return changed / points.length;
 }
 
+/**
+ * `image` with `box` (grown by half its size) painted mid-grey: the face gone from a frame that
+ * is otherwise the same shot, so the masker sees a lost face rather than a cut.
+ */
+function withoutFace(image: RgbaImage, box: FaceResult['box']): RgbaImage {
+  const out = copy(image);
+  const x0 = Math.max(0, Math.floor(box.x - box.width / 4));
+  const x1 = Math.min(image.width, Math.ceil(box.x + (box.width * 5) / 4));
+  const y0 = Math.max(0, Math.floor(box.y - box.height / 4));
+  const y1 = Math.min(image.height, Math.ceil(box.y + (box.height * 5) / 4));
+  for (let y = y0; y < y1; y++) out.data.fill(128, (y * image.width + x0) * 4, (y * image.width + x1) * 4);
+  return out;
+}
+
 /** A grid of points inside the face outline (the outline shrunk towards its centre). */
 function insideFace(face: FaceResult, shrink = 0.9): Point[] {
   const oval = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109];
@@ -170,13 +184,13 @@ describe('Masker on photos', () => {
   it('in strict mode covers the whole frame when a face is lost, not just the face', async () => {
     const input = await photo('obama-720p.jpg');
     strict.reset();
-    await strict.process(copy(input), { timeMs: 0 });
-    const blank: RgbaImage = { width: input.width, height: input.height, data: new Uint8Array(input.data.length).fill(128) };
-    const faces = await strict.process(blank, { timeMs: 40 });
+    const [seen] = await strict.process(copy(input), { timeMs: 0 });
+    const lost = withoutFace(input, seen.box);
+    const faces = await strict.process(lost, { timeMs: 40 });
     expect(faces.map((f) => f.tracking)).toEqual(['held']);
-    const cover = pixel(blank, { x: 5, y: 5 });
-    expect(cover).toEqual(pixel(blank, { x: input.width - 5, y: input.height - 5 }));
-    expect(cover).not.toEqual([128, 128, 128]);
+    const cover = pixel(lost, { x: 5, y: 5 });
+    expect(cover).toEqual(pixel(lost, { x: input.width - 5, y: input.height - 5 }));
+    expect(cover).toEqual([255, 204, 77]);
   });
 
   it('throws once disposed', async () => {
@@ -213,6 +227,33 @@ describe('Masker on video', () => {
     }
   });
 
+  it('masks the close-up profile of short_hamilton_clip.mp4 and drops the old shot at the cut', async () => {
+    // Frame 30: a man in profile facing left, hand-marked: eye, nose tip, mouth, cheek, ear.
+    const profile: Point[] = [
+      { x: 335, y: 175 },
+      { x: 300, y: 232 },
+      { x: 350, y: 290 },
+      { x: 410, y: 250 },
+      { x: 495, y: 205 },
+    ];
+    masker.reset();
+    const idsAt = new Map<number, number[]>();
+    let changed = -1;
+    let frames = 0;
+    for await (const frame of decodeVideoFrames(await probeVideo(path.join(MEDIA, 'short_hamilton_clip.mp4')))) {
+      const input = copy(frame.image);
+      const faces = await masker.process(frame.image, { timeMs: frame.timeMs });
+      idsAt.set(frames, faces.map((f) => f.id));
+      if (frames === 30) changed = changedFraction(input, frame.image, profile);
+      if (++frames > 30) break;
+    }
+    expect(changed).toBe(1);
+    // The shot changes at frame 20 (see scene-cut.test.ts): no face of frame 19 is drawn after it.
+    const before = idsAt.get(19)!;
+    expect(before.length).toBeGreaterThan(0);
+    expect(idsAt.get(20)!.filter((id) => before.includes(id))).toEqual([]);
+  });
+
   it('keeps each of two moving people under their own id', async () => {
     const photoFrame = await photo('two_people.jpg');
     const width = photoFrame.width - 60;
@@ -241,7 +282,7 @@ describe('Masker on video', () => {
     const input = await photo('obama-720p.jpg');
     masker.reset();
     const [seen] = await masker.process(copy(input), { timeMs: 1000 });
-    const grey = () => ({ width: input.width, height: input.height, data: new Uint8Array(input.data.length).fill(128) });
+    const grey = () => withoutFace(input, seen.box);
 
     const heldFrame = grey();
     const held = await masker.process(heldFrame, { timeMs: 1040 });

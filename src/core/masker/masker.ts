@@ -16,7 +16,15 @@ import { checkFrame, FramePyramid } from '../image-ops/warp-to-tensor.js';
 import { FaceLandmarker } from '../landmarks/face-landmarker.js';
 import type { FaceMesh } from '../landmarks/face-landmarker-result.js';
 import { maskKeypointsFromMesh } from '../landmarks/mesh-to-ibug.js';
-import { boundsOf, roiFromDetection, roiFromLandmarks } from '../landmarks/roi.js';
+import {
+  boundsOf,
+  roiFromDetection,
+  roiFromLandmarks,
+  rotationOf,
+  squareRoi,
+} from '../landmarks/roi.js';
+import { overlap } from '../mtcnn/cascade-boxes.js';
+import { ProfileDetector, type ProfileFace } from '../mtcnn/profile-detector.js';
 import type { OrtRuntime } from '../runtime.js';
 import { SILENT_LOGGER, type Logger } from '../runtime.js';
 import {
@@ -29,10 +37,15 @@ import {
   type RgbaImage,
 } from '../types.js';
 import { FaceTrack, type TrackGeometry } from '../tracking/face-track.js';
-import { estimateFromDetection } from './detection-fallback.js';
+import { SceneCutDetector } from '../tracking/scene-cut.js';
+import { estimateFromBox, estimateFromDetection, type FaceEstimate } from './detection-fallback.js';
 import { emojiShapeAnchors, MESH_FACE_OVAL, MESH_SHAPE_ANCHORS } from './mask-geometry.js';
 import { COVER_RGB, planMasks, type MaskPlan, type PlanningPack } from './mask-plan.js';
-import type { MaskerModels, MaskerOptions } from './masker-options.js';
+import {
+  DEFAULT_PROFILE_INTERVAL,
+  type MaskerModels,
+  type MaskerOptions,
+} from './masker-options.js';
 
 /** Per-frame settings of {@link Masker.process}. */
 export interface FrameInfo {
@@ -56,6 +69,13 @@ const FALLBACK_MIN_SCORE = 0.75;
 const TRACK_MATCH_IOU = 0.2;
 /** Two faces whose boxes overlap this much are one face found twice. */
 const DUPLICATE_IOU = 0.5;
+/**
+ * A face of the second detector is one already found when this much of the smaller of the two
+ * boxes lies inside the other (its box is drawn larger than the mesh's outline box).
+ */
+const PROFILE_EXPLAINED_OVERLAP = 0.3;
+/** The mesh is tried on a profile face in a square this many times its box's longer side. */
+const PROFILE_ROI_SCALE = 1.3;
 /**
  * The masker searches tiles as well as the whole frame unless told otherwise: the short-range
  * detector alone misses faces under about a tenth of the frame (13 of 43 found on the dlib
@@ -95,22 +115,35 @@ export class Masker {
   /** Size of the last frame analysed, to notice a stream changing size. */
   private frameSize: { width: number; height: number } | null = null;
   private readonly planning: PlanningPack;
+  private readonly cuts = new SceneCutDetector();
+  /** Video frames since the second detector last ran. */
+  private framesSinceProfile = Infinity;
+  private readonly profileInterval: number;
 
   private constructor(
     private readonly detector: FaceDetector,
+    private readonly profileDetector: ProfileDetector | null,
     private readonly landmarker: FaceLandmarker,
     private readonly classifier: ExpressionClassifier,
     private readonly emoji: Readonly<Record<Expression, PreparedEmoji>>,
     private readonly options: MaskerOptions,
     private readonly logger: Logger,
   ) {
+    this.profileInterval =
+      (options.profileDetector === false ? undefined : options.profileDetector?.interval) ??
+      DEFAULT_PROFILE_INTERVAL;
+    if (!(Number.isInteger(this.profileInterval) && this.profileInterval >= 1)) {
+      throw new RangeError(
+        `profileDetector.interval: expected a positive integer, got ${this.profileInterval}`,
+      );
+    }
     const planning = {} as Record<Expression, PlanningPack[Expression]>;
     for (const e of EXPRESSIONS) planning[e] = { art: emoji[e].art, anchors: emoji[e].anchors };
     this.planning = planning;
   }
 
   /**
-   * Loads the three models and prepares the emoji pack; the masker owns the ONNX sessions.
+   * Loads the models and prepares the emoji pack; the masker owns the ONNX sessions.
    *
    * @throws Error naming the model file when one cannot be loaded.
    */
@@ -140,6 +173,18 @@ export class Masker {
         session: { ...session, ...options.detector?.session },
       });
       loaded.push(detector);
+      const profileDetector =
+        options.profileDetector === false
+          ? null
+          : await ProfileDetector.create(
+              runtime,
+              { pnet: models.mtcnnPnet, rnet: models.mtcnnRnet, onet: models.mtcnnOnet },
+              {
+                ...options.profileDetector,
+                session: { ...session, ...options.profileDetector?.session },
+              },
+            );
+      if (profileDetector) loaded.push(profileDetector);
       const landmarker = await FaceLandmarker.create(runtime, models.landmarks, {
         ...options.landmarks,
         session: { ...session, ...options.landmarks?.session },
@@ -148,6 +193,7 @@ export class Masker {
       const classifier = await ExpressionClassifier.create(runtime, models.expression, { session });
       return new Masker(
         detector,
+        profileDetector,
         landmarker,
         classifier,
         prepared,
@@ -179,12 +225,20 @@ export class Masker {
       (this.frameSize.width !== frame.width || this.frameSize.height !== frame.height);
     if (!video || resized) this.reset();
     this.frameSize = { width: frame.width, height: frame.height };
+    // A new shot: the old shot's faces have left the picture, so their masks go with them
+    // instead of being held over the new one, and every face is found afresh.
+    const cut = video && this.cuts.next(frame);
+    if (cut) this.forgetFaces();
     const timeMs = info.timeMs ?? 0;
 
-    // One set of half-size copies of the frame for the detector's and the mesh's warps.
+    // One set of half-size copies of the frame for the detectors' and the mesh's warps.
     const pyramid = new FramePyramid(frame);
     const detections = await this.detector.detect(pyramid);
-    const observations = await this.observe(pyramid, detections);
+    const profiles =
+      this.profileDetector && this.scheduleProfile(video, cut)
+        ? await this.profileDetector.detect(pyramid)
+        : [];
+    const observations = await this.observe(pyramid, detections, profiles);
     const probabilities = await this.classify(frame, observations);
 
     const trackOptions = video
@@ -289,11 +343,10 @@ export class Masker {
     return faces;
   }
 
-  /** Forgets every tracked face (call between unrelated videos). */
+  /** Forgets every tracked face and the last frame (call between unrelated videos). */
   reset(): void {
-    this.tracks = [];
-    this.meshes.clear();
-    this.warnedNotPlaced.clear();
+    this.cuts.reset();
+    this.forgetFaces();
   }
 
   /** Releases the ONNX sessions; idempotent. Every other method throws afterwards. */
@@ -302,6 +355,7 @@ export class Masker {
     this.disposed = true;
     await Promise.all([
       this.detector.dispose(),
+      this.profileDetector?.dispose(),
       this.landmarker.dispose(),
       this.classifier.dispose(),
     ]);
@@ -311,17 +365,40 @@ export class Masker {
     if (this.disposed) throw new Error('Masker: this masker has been disposed');
   }
 
+  private forgetFaces(): void {
+    this.tracks = [];
+    this.meshes.clear();
+    this.warnedNotPlaced.clear();
+  }
+
+  /**
+   * Whether the second detector runs on this frame (see `MaskerProfileOptions.interval`); counts
+   * the frames since it last ran.
+   */
+  private scheduleProfile(video: boolean, cut: boolean): boolean {
+    const unfollowed = this.tracks.some((t) => t.state !== 'live' || !this.meshes.has(t.id));
+    const run = !video || cut || unfollowed || this.framesSinceProfile + 1 >= this.profileInterval;
+    this.framesSinceProfile = run ? 0 : this.framesSinceProfile + 1;
+    return run;
+  }
+
   private remember(id: number, landmarks: FaceMesh['landmarks']): void {
     if (landmarks.length > 0) this.meshes.set(id, landmarks);
     else this.meshes.delete(id);
   }
 
   /**
-   * Runs the mesh on every live face (seeded from its last mesh) and on every detection no
-   * live face explains (seeded from the detection, then refined once from its own mesh).
+   * Runs the mesh on every live face (seeded from its last mesh), then on every detection no
+   * face found so far explains (seeded from the detection, then refined once from its own
+   * mesh); a face of the second detector that no mesh explains is masked from its box when the
+   * mesh rejects it too.
    */
-  private async observe(frame: FramePyramid, detections: FaceDetection[]): Promise<Observation[]> {
-    const found: Observation[] = [];
+  private async observe(
+    frame: FramePyramid,
+    detections: FaceDetection[],
+    profiles: ProfileFace[],
+  ): Promise<Observation[]> {
+    let found: Observation[] = [];
     const unexplained = new Set(detections);
 
     for (const track of this.tracks) {
@@ -345,6 +422,32 @@ export class Masker {
       if (mesh.presence >= MIN_PRESENCE) found.push(this.fromMesh(null, mesh, detection.score));
       else if (detection.score >= FALLBACK_MIN_SCORE) found.push(this.fromDetection(detection));
     }
+
+    for (const face of profiles) {
+      const explained = found.some(
+        (o) =>
+          o.landmarks.length > 0 && overlap(o.box, face.box, 'min') >= PROFILE_EXPLAINED_OVERLAP,
+      );
+      if (explained) continue;
+      // A face the first detector could only guess from its six points (too small an outline in
+      // profile, where the eyes nearly meet) is described by this box instead.
+      found = found.filter(
+        (o) =>
+          o.landmarks.length > 0 || overlap(o.box, face.box, 'min') < PROFILE_EXPLAINED_OVERLAP,
+      );
+      const [leftEye, rightEye] = face.points;
+      const roi = squareRoi(face.box, rotationOf(leftEye, rightEye), PROFILE_ROI_SCALE);
+      const first = await this.landmarker.run(frame, roi);
+      const mesh =
+        first.presence >= MIN_PRESENCE
+          ? await this.landmarker.run(frame, roiFromLandmarks(first.landmarks))
+          : first;
+      found.push(
+        mesh.presence >= MIN_PRESENCE
+          ? this.fromMesh(null, mesh, face.score)
+          : this.fromProfile(face),
+      );
+    }
     return dropDuplicates(found);
   }
 
@@ -365,11 +468,20 @@ export class Masker {
   }
 
   private fromDetection(detection: FaceDetection): Observation {
-    const { keypoints, outline } = estimateFromDetection(detection);
+    return this.fromEstimate(estimateFromDetection(detection), detection.score);
+  }
+
+  private fromProfile(face: ProfileFace): Observation {
+    // Every emoji of the pack shares one keypoint layout; the neutral one stands for all.
+    return this.fromEstimate(estimateFromBox(face.box, this.emoji.neutral.art), face.score);
+  }
+
+  /** A face without a mesh, drawn and classified from estimated keypoints and outline. */
+  private fromEstimate({ keypoints, outline }: FaceEstimate, score: number): Observation {
     return {
       trackId: null,
       box: boundsOf(outline),
-      score: detection.score,
+      score,
       geometry: { keypoints, outline, anchors: [] },
       landmarks: [],
       crop: ferCropFromKeypoints(keypoints, this.classifier.inputSize),

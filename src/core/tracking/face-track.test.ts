@@ -58,6 +58,15 @@ describe('FaceTrack fail-closed states', () => {
     expect(t.geometry.keypoints.chin.x).toBeCloseTo(340, 6);
   });
 
+  it('drifts at most a quarter of the face size, however fast its last motion', () => {
+    const t = new FaceTrack(1, geometryAt(300, 200), probs('happy'), 0.9, 0, still);
+    t.see(geometryAt(400, 200), probs('happy'), 0.9, 33); // a 100 px jump in one frame
+    t.miss(333, FRAME);
+    // The outline is 120 x 150 px, so the drift stops at 37.5 px.
+    expect(t.geometry.keypoints.chin.x).toBeCloseTo(437.5, 6);
+    expect(t.geometry.keypoints.chin.y).toBeCloseTo(255, 6);
+  });
+
   it('lets a face go at once when it was last seen leaving the frame', () => {
     const t = new FaceTrack(1, geometryAt(-80, 200), probs('happy'), 0.9, 0, still);
     expect(t.miss(40, FRAME)).toBe(false);

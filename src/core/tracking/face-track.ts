@@ -27,8 +27,14 @@ export interface FailClosedOptions {
 
 export const DEFAULT_FAIL_CLOSED: Required<FailClosedOptions> = { holdMs: 500, coverMs: 2000 };
 
-/** How far the held emoji may drift with the face's last motion. */
+/** How long the held emoji may drift with the face's last motion ... */
 const MAX_DRIFT_MS = 300;
+/**
+ * ... and how far, as a fraction of the face's size: a velocity taken from two noisy boxes (a
+ * face known only by a detector's box jumps by a third of its size between frames) must not
+ * carry the mask off the place where the face was last seen.
+ */
+const MAX_DRIFT_FRACTION = 0.25;
 
 /** A face's geometry in one frame, in source pixels. */
 export interface TrackGeometry {
@@ -125,9 +131,15 @@ export class FaceTrack {
     if (outsideFrame(this.seenGeometry.outline, frame)) return false;
     if (since <= this.failClosed.holdMs) {
       const drift = Math.min(since, MAX_DRIFT_MS);
-      const dx = this.velocity.x * drift;
-      const dy = this.velocity.y * drift;
-      this.geometry = shift(this.seenGeometry, dx, dy);
+      const seen = boundsOf(this.seenGeometry.outline);
+      const limit = MAX_DRIFT_FRACTION * Math.max(seen.width, seen.height);
+      const distance = Math.hypot(this.velocity.x, this.velocity.y) * drift;
+      const k = distance > limit ? limit / distance : 1;
+      this.geometry = shift(
+        this.seenGeometry,
+        this.velocity.x * drift * k,
+        this.velocity.y * drift * k,
+      );
       this.state = 'held';
     } else {
       this.state = 'covered';

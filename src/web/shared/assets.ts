@@ -9,9 +9,12 @@ export const ORT_FILES = {
   wasm: 'ort/ort-wasm-simd-threaded.jsep.wasm',
 } as const;
 
-/** The three models, as the Node CLI names them (src/node/node-masker.ts). */
+/** The models, as the Node CLI names them (src/node/node-masker.ts). */
 export const MODEL_FILES = {
   detector: 'models/face-detector.onnx',
+  mtcnnPnet: 'models/mtcnn-pnet.onnx',
+  mtcnnRnet: 'models/mtcnn-rnet.onnx',
+  mtcnnOnet: 'models/mtcnn-onet.onnx',
   landmarks: 'models/face-landmarks.onnx',
   expression: 'models/expression.onnx',
 } as const;

@@ -74,7 +74,7 @@ export interface WorkerTimings {
   workerMs: number;
 }
 
-/** The three models, by pipeline stage. */
+/** The pipeline's stages; both detectors' models count as `detect`. */
 export type Stage = 'detect' | 'landmarks' | 'classify';
 
 export type ToWorker =

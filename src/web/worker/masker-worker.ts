@@ -1,6 +1,6 @@
 /**
  * The inference worker: loads ONNX Runtime (WebAssembly, threads when the page is cross-origin
- * isolated, WebGPU when asked for and available), the three models and the emoji pack, then
+ * isolated, WebGPU when asked for and available), the models and the emoji pack, then
  * analyses each frame the page sends and hands it back with its faces and its mask plan.
  *
  * Work is done one message at a time, in order: a frame never runs while the masker is being
@@ -31,7 +31,7 @@ import { loadEmojiPack, premultiply } from './emoji-loader.js';
 import { StageClock } from './stage-clock.js';
 import { yuvToRgba } from './yuv-to-rgba.js';
 
-/** At most this many WebAssembly threads: the three models are small, more threads barely help. */
+/** At most this many WebAssembly threads: the models are small, more threads barely help. */
 const MAX_THREADS = 4;
 
 interface Loaded {
@@ -86,19 +86,34 @@ async function init(
   try {
     // ONNX Runtime: its glue module and WebAssembly binary from this origin, fetched here so a
     // failure names the file (ORT would otherwise say only that no backend could start).
-    const [, wasm, detector, landmarks, expression, pack] = await Promise.all([
-      fetchAsset(baseUrl, ORT_FILES.mjs, progress),
-      fetchAsset(baseUrl, ORT_FILES.wasm, progress),
-      fetchAsset(baseUrl, MODEL_FILES.detector, progress),
-      fetchAsset(baseUrl, MODEL_FILES.landmarks, progress),
-      fetchAsset(baseUrl, MODEL_FILES.expression, progress),
-      loadEmojiPack(baseUrl, progress),
-    ]);
+    const [, wasm, detector, mtcnnPnet, mtcnnRnet, mtcnnOnet, landmarks, expression, pack] =
+      await Promise.all([
+        fetchAsset(baseUrl, ORT_FILES.mjs, progress),
+        fetchAsset(baseUrl, ORT_FILES.wasm, progress),
+        fetchAsset(baseUrl, MODEL_FILES.detector, progress),
+        fetchAsset(baseUrl, MODEL_FILES.mtcnnPnet, progress),
+        fetchAsset(baseUrl, MODEL_FILES.mtcnnRnet, progress),
+        fetchAsset(baseUrl, MODEL_FILES.mtcnnOnet, progress),
+        fetchAsset(baseUrl, MODEL_FILES.landmarks, progress),
+        fetchAsset(baseUrl, MODEL_FILES.expression, progress),
+        loadEmojiPack(baseUrl, progress),
+      ]);
     configureOrt(baseUrl, wasm, threads);
 
-    const models: MaskerModels = { detector, landmarks, expression };
+    const models: MaskerModels = {
+      detector,
+      mtcnnPnet,
+      mtcnnRnet,
+      mtcnnOnet,
+      landmarks,
+      expression,
+    };
+    // Both detectors' runs count as the detect stage.
     const stageOf = new Map<Uint8Array, Stage>([
       [detector, 'detect'],
+      [mtcnnPnet, 'detect'],
+      [mtcnnRnet, 'detect'],
+      [mtcnnOnet, 'detect'],
       [landmarks, 'landmarks'],
       [expression, 'classify'],
     ]);
