@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { loadEmojiPack } from '../../node/emoji-loader.js';
 import { ffmpegPath } from '../../node/ffmpeg-binaries.js';
@@ -17,6 +17,7 @@ import { readMaskerModels } from '../../node/node-masker.js';
 import { decodeVideoFrames } from '../../node/video-io.js';
 import { probeVideo } from '../../node/video-probe.js';
 import type { FaceResult, Point, RgbaImage } from '../types.js';
+import { ProfileDetector } from '../mtcnn/profile-detector.js';
 import { Masker } from './masker.js';
 
 const MEDIA = path.resolve(import.meta.dirname, '../../../../shared/media');
@@ -252,6 +253,57 @@ describe('Masker on video', () => {
     const before = idsAt.get(19)!;
     expect(before.length).toBeGreaterThan(0);
     expect(idsAt.get(20)!.filter((id) => before.includes(id))).toEqual([]);
+  });
+
+  it('sees the one person of talking-d13.mp4 as one face, not also half of it as another', async () => {
+    // From frame 117 the mesh used to accept a crop of the left half of the face as a second face.
+    masker.reset();
+    let frames = 0;
+    const counts = new Set<number>();
+    for await (const frame of decodeVideoFrames(await probeVideo(path.join(MEDIA, 'webcam/talking-d13.mp4')))) {
+      const faces = await masker.analyze(frame.image, { timeMs: frame.timeMs });
+      if (frames >= 110) counts.add(faces.length);
+      if (++frames > 140) break;
+    }
+    expect([...counts]).toEqual([1]);
+  });
+
+  it('runs the second detector on its schedule, on the first frame after a reset, and always when strict', async () => {
+    const input = await photo('obama-720p.jpg');
+    const [models, emoji] = await Promise.all([readMaskerModels(), loadEmojiPack()]);
+    const sparse = await Masker.create(ort, models, emoji, { profileDetector: { interval: 3 } });
+    const strictEvery = await Masker.create(ort, models, emoji, { strict: true, profileDetector: { interval: 3 } });
+    const detect = vi.spyOn(ProfileDetector.prototype, 'detect');
+    try {
+      const runs = async (m: Masker, frames: number) => {
+        detect.mockClear();
+        for (let i = 0; i < frames; i++) await m.analyze(input, { timeMs: i * 33 });
+        return detect.mock.calls.length;
+      };
+      // The face is followed by its mesh, so only the schedule runs it: frames 0 and 3 of 5.
+      expect(await runs(sparse, 5)).toBe(2);
+      // A new video starts the schedule over: frame 0 runs (a count carried over would skip it).
+      sparse.reset();
+      expect(await runs(sparse, 1)).toBe(1);
+      expect(await runs(strictEvery, 5)).toBe(5);
+      // A still always runs it.
+      detect.mockClear();
+      await sparse.analyze(input);
+      expect(detect).toHaveBeenCalledTimes(1);
+    } finally {
+      detect.mockRestore();
+      await sparse.dispose();
+      await strictEvery.dispose();
+    }
+  });
+
+  it('rejects a bad profileDetector.interval, naming it', async () => {
+    const [models, emoji] = await Promise.all([readMaskerModels(), loadEmojiPack()]);
+    for (const interval of [0, 1.5, '3' as unknown as number]) {
+      await expect(Masker.create(ort, models, emoji, { profileDetector: { interval } })).rejects.toThrow(
+        `profileDetector.interval: expected a positive integer, got ${JSON.stringify(interval)}`,
+      );
+    }
   });
 
   it('keeps each of two moving people under their own id', async () => {

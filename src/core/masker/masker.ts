@@ -69,6 +69,8 @@ const FALLBACK_MIN_SCORE = 0.75;
 const TRACK_MATCH_IOU = 0.2;
 /** Two faces whose boxes overlap this much are one face found twice. */
 const DUPLICATE_IOU = 0.5;
+/** A face with this much of its box inside a larger face's box is part of that face. */
+const PART_OF_FACE_OVERLAP = 0.6;
 /**
  * A face of the second detector is one already found when this much of the smaller of the two
  * boxes lies inside the other (its box is drawn larger than the mesh's outline box).
@@ -129,14 +131,7 @@ export class Masker {
     private readonly options: MaskerOptions,
     private readonly logger: Logger,
   ) {
-    this.profileInterval =
-      (options.profileDetector === false ? undefined : options.profileDetector?.interval) ??
-      DEFAULT_PROFILE_INTERVAL;
-    if (!(Number.isInteger(this.profileInterval) && this.profileInterval >= 1)) {
-      throw new RangeError(
-        `profileDetector.interval: expected a positive integer, got ${this.profileInterval}`,
-      );
-    }
+    this.profileInterval = profileInterval(options);
     const planning = {} as Record<Expression, PlanningPack[Expression]>;
     for (const e of EXPRESSIONS) planning[e] = { art: emoji[e].art, anchors: emoji[e].anchors };
     this.planning = planning;
@@ -154,6 +149,7 @@ export class Masker {
     options: MaskerOptions = {},
   ): Promise<Masker> {
     const session = options.session ?? {};
+    profileInterval(options); // a bad setting fails before any model loads
     const prepared = {} as Record<Expression, PreparedEmoji>;
     for (const name of EXPRESSIONS) {
       const art = emoji[name];
@@ -191,6 +187,7 @@ export class Masker {
       });
       loaded.push(landmarker);
       const classifier = await ExpressionClassifier.create(runtime, models.expression, { session });
+      loaded.push(classifier);
       return new Masker(
         detector,
         profileDetector,
@@ -346,6 +343,7 @@ export class Masker {
   /** Forgets every tracked face and the last frame (call between unrelated videos). */
   reset(): void {
     this.cuts.reset();
+    this.framesSinceProfile = Infinity;
     this.forgetFaces();
   }
 
@@ -377,7 +375,13 @@ export class Masker {
    */
   private scheduleProfile(video: boolean, cut: boolean): boolean {
     const unfollowed = this.tracks.some((t) => t.state !== 'live' || !this.meshes.has(t.id));
-    const run = !video || cut || unfollowed || this.framesSinceProfile + 1 >= this.profileInterval;
+    // Strict mode allows no frame in which a face only this detector finds could show.
+    const run =
+      !video ||
+      cut ||
+      unfollowed ||
+      this.options.strict === true ||
+      this.framesSinceProfile + 1 >= this.profileInterval;
     this.framesSinceProfile = run ? 0 : this.framesSinceProfile + 1;
     return run;
   }
@@ -540,13 +544,36 @@ const FER_KEYPOINT_INDICES: readonly (readonly [keyof MaskKeypoints, number])[] 
   ['chin', 152],
 ];
 
-/** Keeps the first of any two faces whose boxes overlap heavily (tracked faces come first). */
+/**
+ * Keeps the first of any two faces whose boxes overlap heavily (tracked faces come first), then
+ * drops a face lying mostly inside a larger one: part of that face found a second time (the mesh
+ * accepts a crop of half a face, on talking-d13.mp4), which the larger face's mask covers.
+ */
 function dropDuplicates(faces: Observation[]): Observation[] {
   const kept: Observation[] = [];
   for (const face of faces) {
     if (!kept.some((k) => iou(k.box, face.box) >= DUPLICATE_IOU)) kept.push(face);
   }
-  return kept;
+  const area = (o: Observation) => o.box.width * o.box.height;
+  return kept.filter(
+    (face) =>
+      !kept.some(
+        (k) => area(k) > area(face) && overlap(face.box, k.box, 'min') >= PART_OF_FACE_OVERLAP,
+      ),
+  );
+}
+
+/** The second detector's run interval from the options, checked. */
+function profileInterval(options: MaskerOptions): number {
+  const interval =
+    (options.profileDetector ? options.profileDetector.interval : undefined) ??
+    DEFAULT_PROFILE_INTERVAL;
+  if (!(Number.isInteger(interval) && interval >= 1)) {
+    throw new RangeError(
+      `profileDetector.interval: expected a positive integer, got ${JSON.stringify(interval)}`,
+    );
+  }
+  return interval;
 }
 
 /** The whole frame, as a polygon grown a pixel past its edges. */

@@ -97,17 +97,27 @@ describe('ProfileDetector', () => {
     await expect(
       ProfileDetector.create(ort, { ...models, rnet: new Uint8Array(0) }),
     ).rejects.toThrow(/^mtcnn-rnet\.onnx: cannot load model: the file is empty/);
-    await expect(
-      ProfileDetector.create(ort, { ...models, onet: models.rnet }),
-    ).rejects.toThrow(/^mtcnn-onet\.onnx: expected one input and outputs offsets, points, face/);
+    await expect(ProfileDetector.create(ort, { ...models, onet: models.rnet })).rejects.toThrow(
+      /^mtcnn-onet\.onnx: expected one input \[N, 3, 48, 48\] and outputs offsets, points, face, got inputs input \[N, 3, 24, 24\]/,
+    );
+    // The refinement network in the proposal network's place: same outputs, fixed-size input.
+    await expect(ProfileDetector.create(ort, { ...models, pnet: models.rnet })).rejects.toThrow(
+      /^mtcnn-pnet\.onnx: expected one input \[1, 3, H, W\] with any H, W/,
+    );
   });
 
   it('rejects options out of range, naming them', async () => {
     await expect(ProfileDetector.create(ort, models, { minFaceFraction: 2 })).rejects.toThrow(
-      /profileDetector\.minFaceFraction: expected a number in 0\.\.1, got 2/,
+      /profileDetector\.minFaceFraction: expected a number in \(0, 1\], got 2/,
     );
     await expect(
       ProfileDetector.create(ort, models, { thresholds: [0.6, 0.7] as unknown as [number, number, number] }),
     ).rejects.toThrow(/profileDetector\.thresholds: expected three numbers/);
+    await expect(
+      ProfileDetector.create(ort, models, { minFacePixels: '30' as unknown as number }),
+    ).rejects.toThrow('profileDetector.minFacePixels: expected a number of at least 12, got "30"');
+    await expect(ProfileDetector.create(ort, models, { minFaceFraction: 0 })).rejects.toThrow(
+      /minFaceFraction: expected a number in \(0, 1\], got 0/,
+    );
   });
 });

@@ -85,6 +85,8 @@ const DEFAULTS = {
 const INPUT_RANGE = [-127.5 / 128, 127.5 / 128] as const;
 const REFINE_SIZE = 24;
 const OUTPUT_SIZE = 48;
+/** Each network's square input side; the proposal network takes any size. */
+const INPUT_SIDES = { pnet: null, rnet: REFINE_SIZE, onet: OUTPUT_SIZE } as const;
 /** MTCNN's suppression thresholds: within one pyramid scale, across scales, after each stage. */
 const NMS_WITHIN_SCALE = 0.5;
 const NMS_ACROSS = 0.7;
@@ -120,7 +122,11 @@ export class ProfileDetector {
           options.session,
         );
         sessions.push(session);
-        checkOutputs(session, key === 'onet' ? ['offsets', 'points', 'face'] : ['offsets', 'face']);
+        checkModel(
+          session,
+          INPUT_SIDES[key],
+          key === 'onet' ? ['offsets', 'points', 'face'] : ['offsets', 'face'],
+        );
       }
       const [pnet, rnet, onet] = sessions;
       return new ProfileDetector(runtime, pnet, rnet, onet, resolved);
@@ -269,11 +275,26 @@ function floats(session: ModelSession, result: Record<string, Tensor>, name: str
   return tensor.data;
 }
 
-function checkOutputs(session: ModelSession, names: readonly string[]): void {
+/**
+ * Checks a cascade model's one input, `[N, 3, size, size]` (`size` null: any height and width),
+ * and its outputs by name.
+ */
+function checkModel(session: ModelSession, size: number | null, names: readonly string[]): void {
   const have = session.outputs.map((o) => o.name);
-  if (session.inputs.length !== 1 || names.some((n) => !have.includes(n))) {
+  const shape = session.inputs[0]?.shape ?? [];
+  const side = (d: number | string | undefined) =>
+    size === null ? typeof d === 'string' || d === -1 : d === size;
+  const inputOk =
+    session.inputs.length === 1 &&
+    shape.length === 4 &&
+    shape[1] === 3 &&
+    side(shape[2]) &&
+    side(shape[3]);
+  if (!inputOk || names.some((n) => !have.includes(n))) {
+    const expected = size === null ? '[1, 3, H, W] with any H, W' : `[N, 3, ${size}, ${size}]`;
+    const inputs = session.inputs.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ');
     throw new Error(
-      `${session.name}: expected one input and outputs ${names.join(', ')}, got ${session.inputs.length} inputs and outputs ${have.join(', ')}`,
+      `${session.name}: expected one input ${expected} and outputs ${names.join(', ')}, got inputs ${inputs} and outputs ${have.join(', ')}`,
     );
   }
 }
@@ -289,35 +310,42 @@ function resolveOptions(
     maxProposals: options.maxProposals ?? DEFAULTS.maxProposals,
     edgeMargin: options.edgeMargin ?? DEFAULTS.edgeMargin,
   };
+  const inRange = (v: unknown, lo: number, hi: number, open = false): boolean =>
+    typeof v === 'number' && (open ? v > lo && v < hi : v >= lo && v <= hi);
   const check = (ok: boolean, name: string, expected: string, got: unknown) => {
-    if (!ok)
-      throw new RangeError(`profileDetector.${name}: expected ${expected}, got ${String(got)}`);
+    if (!ok) {
+      throw new RangeError(
+        `profileDetector.${name}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`,
+      );
+    }
   };
   check(
-    resolved.minFaceFraction >= 0 && resolved.minFaceFraction <= 1,
+    inRange(resolved.minFaceFraction, 0, 1) && resolved.minFaceFraction > 0,
     'minFaceFraction',
-    'a number in 0..1',
+    'a number in (0, 1]',
     resolved.minFaceFraction,
   );
-  check(resolved.minFacePixels >= 12, 'minFacePixels', 'at least 12', resolved.minFacePixels);
   check(
-    resolved.thresholds.length === 3 && resolved.thresholds.every((t) => t >= 0 && t <= 1),
+    inRange(resolved.minFacePixels, 12, Infinity),
+    'minFacePixels',
+    'a number of at least 12',
+    resolved.minFacePixels,
+  );
+  check(
+    Array.isArray(resolved.thresholds) &&
+      resolved.thresholds.length === 3 &&
+      resolved.thresholds.every((t) => inRange(t, 0, 1)),
     'thresholds',
     'three numbers in 0..1',
     resolved.thresholds,
   );
   check(
-    resolved.scaleFactor > 0.1 && resolved.scaleFactor < 1,
+    inRange(resolved.scaleFactor, 0.1, 1, true),
     'scaleFactor',
-    'a number in 0.1..1 (exclusive)',
+    'a number in (0.1, 1)',
     resolved.scaleFactor,
   );
-  check(
-    resolved.edgeMargin >= 0 && resolved.edgeMargin <= 1,
-    'edgeMargin',
-    'a number in 0..1',
-    resolved.edgeMargin,
-  );
+  check(inRange(resolved.edgeMargin, 0, 1), 'edgeMargin', 'a number in 0..1', resolved.edgeMargin);
   check(
     Number.isInteger(resolved.maxProposals) && resolved.maxProposals > 0,
     'maxProposals',
