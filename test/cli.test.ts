@@ -290,7 +290,7 @@ describe('bad input', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       'a truncated MP4 (index at the end, so lost)',
       'truncated.mp4',
       async () => (await readFile(TALKING)).subarray(0, 100_000),
-      'not a video ffprobe can read',
+      'the video is truncated: its index (the MP4 moov atom) is missing',
     ],
     [
       'a truncated MP4 (index first, data cut)',
@@ -300,7 +300,7 @@ describe('bad input', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
         await ffmpeg('-i', TALKING, '-c', 'copy', '-movflags', '+faststart', indexFirst);
         return (await readFile(indexFirst)).subarray(0, 100_000);
       },
-      'truncated',
+      'the video is truncated: decoding stopped after ',
     ],
   ];
 
@@ -323,6 +323,86 @@ describe('bad input', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       expect(await readdir(out), what).toEqual([]);
     },
   );
+
+  /** Runs `video input` with an MP4 and a JSON output in a fresh folder; returns the folder too. */
+  async function runVideoInto(name: string, input: string): Promise<[CliResult, string]> {
+    const out = await outDir(name);
+    const args = ['video', input, '-o', path.join(out, 'out.mp4')];
+    return [await runCli([...args, '--json', path.join(out, 'frames.jsonl')]), out];
+  }
+
+  it.each([
+    ['a JPEG photo', 'JPEG', async () => OBAMA],
+    ['a PNG with alpha', 'PNG', async () => path.join(MEDIA, '32bit.png')],
+    [
+      'a JPEG named .mp4',
+      'JPEG',
+      async () => {
+        const file = path.join(dir, 'photo-named.mp4');
+        await writeFile(file, await readFile(OBAMA));
+        return file;
+      },
+    ],
+    [
+      'a one-frame GIF',
+      'GIF',
+      async () => {
+        const file = path.join(dir, 'one-frame.gif');
+        await ffmpeg('-i', OBAMA, '-vf', 'scale=320:-1', '-frames:v', '1', file);
+        return file;
+      },
+    ],
+  ])('video: refuses %s as a still image and writes nothing', async (what, kind, make) => {
+    const input = await make();
+    const [result, out] = await runVideoInto(`still-${what.replaceAll(' ', '-')}`, input);
+    expectFileError(
+      result,
+      input,
+      `is a still image (${kind}), not a video; mask it with \`emoji-mask image\``,
+    );
+    expect(await readdir(out), what).toEqual([]);
+  });
+
+  it('video: names a Matroska file cut at 60 %, the frames it had and why, and writes nothing', async () => {
+    const whole = path.join(dir, 'whole.mkv');
+    await ffmpeg('-i', TALKING, '-map', '0', '-c', 'copy', whole);
+    const bytes = await readFile(whole);
+    const input = path.join(dir, 'cut.mkv');
+    await writeFile(input, bytes.subarray(0, Math.round(bytes.length * 0.6)));
+
+    const [result, out] = await runVideoInto('truncated-mkv', input);
+    const pattern =
+      /^the video is truncated: decoding stopped after (\d+) of about (\d+) frames \(ffprobe: .+\)$/;
+    expectFileError(result, input, pattern);
+    const match = pattern.exec(result.stderr.trim().slice(`emoji-mask: ${input}: `.length));
+    const [decoded, expected] = [Number(match?.[1]), Number(match?.[2])];
+    // The header's length and rate promise the whole clip; the cut file holds about 60 % of it.
+    const frames = (await probeVideo(TALKING)).frameCount;
+    expect(Math.abs(expected - frames)).toBeLessThanOrEqual(2);
+    expect(decoded).toBeGreaterThan(frames * 0.4);
+    expect(decoded).toBeLessThan(frames * 0.7);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('video: names a Matroska file damaged in the middle and writes nothing', async () => {
+    const whole = path.join(dir, 'whole-for-damage.mkv');
+    await ffmpeg('-i', TALKING, '-map', '0', '-c', 'copy', whole);
+    const bytes = await readFile(whole);
+    // 20 kB of fixed pseudo-random bytes (xorshift32) over the middle of the file.
+    let state = 0x9e3779b9;
+    for (let i = bytes.length >> 1, end = i + 20_000; i < end; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      bytes[i] = state & 0xff;
+    }
+    const input = path.join(dir, 'damaged.mkv');
+    await writeFile(input, bytes);
+
+    const [result, out] = await runVideoInto('damaged-mkv', input);
+    expectFileError(result, input, /^the video is damaged: .+ \(ffprobe: .+\)$/);
+    expect(await readdir(out)).toEqual([]);
+  });
 
   it('refuses to write over the input', async () => {
     const out = await outDir('same-file');
@@ -517,6 +597,18 @@ describe('video', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     // 2 s of the webcam clip, stream-copied: real camera H.264 and AAC, about 60 frames.
     clip = path.join(dir, 'talking-2s.mp4');
     await ffmpeg('-i', TALKING, '-t', '2', '-map', '0', '-c', 'copy', clip);
+  });
+
+  it('masks an animated GIF as a video, every frame', async () => {
+    const gif = path.join(dir, 'talking.gif');
+    await ffmpeg('-i', TALKING, '-t', '1', '-vf', 'fps=8,scale=240:-1', gif);
+    const source = await probeVideo(gif);
+    expect(source.frameCount).toBeGreaterThan(4);
+    const output = path.join(await outDir('gif'), 'masked.mp4');
+    const result = await runCli(['video', gif, '-o', output, '-q']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect((await probeVideo(output)).frameCount).toBe(source.frameCount);
   });
 
   it(

@@ -245,7 +245,9 @@ class Run {
             if (frames !== info.frameCount) {
               throw new FileError(
                 input,
-                `decoded ${frames} frames, but probing found ${info.frameCount}; the file may be damaged`,
+                frames < info.frameCount
+                  ? `the video is damaged or truncated: decoding stopped after ${frames} of the ${info.frameCount} frames probing found`
+                  : `decoded ${frames} frames, but probing found ${info.frameCount}; the file may be damaged`,
               );
             }
             this.throwIfInterrupted();

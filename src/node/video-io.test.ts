@@ -155,14 +155,18 @@ describe('probeVideo', () => {
     await expect(probeVideo(missing)).rejects.toThrow(`${missing}: file not found`);
     await expect(probeVideo(text)).rejects.toThrow(`${text}: not a video ffprobe can read`);
     await expect(probeVideo(truncated)).rejects.toThrow(
-      `${truncated}: not a video ffprobe can read (`,
+      `${truncated}: the video is truncated: its index (the MP4 moov atom) is missing`,
     );
     await expect(probeVideo(cutAfterIndex)).rejects.toThrow(
-      `${cutAfterIndex}: truncated: the file ends before the data its index lists`,
+      new RegExp(
+        `^${cutAfterIndex}: the video is truncated: decoding stopped after \\d+ of about 275 frames \\(ffprobe: .*partial file\\)$`,
+      ),
     );
     expect((await probeVideo(indexFirst)).frameCount).toBe(275);
-    // A still photo is a one-frame "video" to ffmpeg; it is accepted and has one frame.
-    expect((await probeVideo(photo)).frameCount).toBe(1);
+    // A still photo is a one-frame "video" to ffmpeg; it is refused as the picture it is.
+    await expect(probeVideo(photo)).rejects.toThrow(
+      `${photo}: is a still image (JPEG), not a video; mask it with \`emoji-mask image\``,
+    );
   });
 });
 

@@ -2,6 +2,8 @@
  * What a video file holds, read with ffprobe: the picture size as displayed, the time base and
  * frame rate, every frame's presentation timestamp, and the audio streams.
  */
+import { open } from 'node:fs/promises';
+
 import { ffmpegPath } from './ffmpeg-binaries.js';
 import { describeExit, lastErrorLine, runToText } from './child-process.js';
 import { FileError } from './errors.js';
@@ -57,19 +59,46 @@ interface ProbeStream {
   time_base?: string;
   r_frame_rate?: string;
   avg_frame_rate?: string;
+  /** Seconds, as text. */
+  duration?: string;
   disposition?: { attached_pic?: number };
-  tags?: { rotate?: string };
+  /** `DURATION` is Matroska's per-stream length, `HH:MM:SS.fraction`. */
+  tags?: { rotate?: string; DURATION?: string };
   side_data_list?: { side_data_type?: string; rotation?: number }[];
 }
 
 interface ProbeOutput {
   streams?: ProbeStream[];
-  format?: { format_name?: string };
+  format?: { format_name?: string; duration?: string; tags?: { major_brand?: string } };
 }
+
+/** What a still picture is called in messages, by ffmpeg's codec name. */
+const IMAGE_KINDS: Record<string, string> = {
+  mjpeg: 'JPEG',
+  png: 'PNG',
+  webp: 'WebP',
+  gif: 'GIF',
+  tiff: 'TIFF',
+  bmp: 'BMP',
+  av1: 'AVIF',
+  hevc: 'HEIF',
+};
+
+/** ISO brands of single-picture HEIF files (AVIF, HEIC); `avis` and `msf1` are sequences. */
+const STILL_BRANDS = new Set(['avif', 'mif1', 'heic', 'heix']);
+
+/**
+ * Demuxer messages that mean the file stops before its end (as ffmpeg 5.1 words them): MP4 with
+ * its data cut after the index, Matroska and WebM cut anywhere.
+ */
+const TRUNCATION_MESSAGES = /: partial file\b|File ended prematurely/;
 
 /**
  * Probes `file`. Throws a FileError naming it when it is missing, empty, not a media file ffprobe
- * can read, has no video stream, or has no decodable frame.
+ * can read, a still image (animated GIFs are videos), has no video stream, or is truncated or
+ * damaged: ffprobe decodes every frame here, and errors it reports while doing so reject the
+ * file when they cost frames (see `framesLost`; it runs at `-v error`, so warnings are not
+ * counted).
  */
 export async function probeVideo(file: string): Promise<VideoInfo> {
   await readInputStat(file);
@@ -84,6 +113,13 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
     file,
   ]);
   if (head.code !== 0 || head.spawnError) {
+    // ffprobe picks the MP4 demuxer by extension too; only a file that opens as MP4 lost its index.
+    if (/moov atom not found/.test(head.stderr) && (await startsWithFtypBox(file))) {
+      throw new FileError(
+        file,
+        'the video is truncated: its index (the MP4 moov atom) is missing, as in a file cut short or still being written (ffprobe: moov atom not found)',
+      );
+    }
     throw new FileError(file, `not a video ffprobe can read (${describeProbeFailure(head)})`);
   }
   const parsed = JSON.parse(head.stdout) as ProbeOutput;
@@ -92,15 +128,25 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
   if (!video || !video.width || !video.height) {
     throw new FileError(file, 'has no video stream');
   }
+  const still = stillImageKind(parsed, video);
+  if (still) throw new FileError(file, stillImageProblem(still));
   const rotation = readRotation(video);
   const swap = rotation === 90 || rotation === 270;
   const timeBase = parseRational(video.time_base) ?? { num: 1, den: 90000 };
   const frameRate = parseRational(video.r_frame_rate) ??
     parseRational(video.avg_frame_rate) ?? { num: 25, den: 1 };
 
-  const framePts = await probeFramePts(ffprobe, file, video.index);
+  const { pts: framePts, errors } = await probeFramePts(ffprobe, file, video.index);
+  const expected = expectedFrameCount(parsed, video);
+  if (errors.length > 0 && framesLost(framePts.length, expected, errors)) {
+    throw new FileError(file, damageProblem(file, framePts.length, expected, errors));
+  }
   if (framePts.length === 0) {
     throw new FileError(file, 'has no decodable video frame (truncated or corrupt?)');
+  }
+  // A one-frame GIF is a picture; an animated one is masked as a video.
+  if (framePts.length === 1 && video.codec_name === 'gif') {
+    throw new FileError(file, stillImageProblem('GIF'));
   }
   return {
     file,
@@ -124,8 +170,15 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
   };
 }
 
-/** Each decoded frame's best-effort timestamp, as ffmpeg itself assigns frames when decoding. */
-async function probeFramePts(ffprobe: string, file: string, stream: number): Promise<number[]> {
+/**
+ * Each decoded frame's best-effort timestamp, as ffmpeg itself assigns frames when decoding, and
+ * the error lines the demuxer and decoder wrote on the way.
+ */
+async function probeFramePts(
+  ffprobe: string,
+  file: string,
+  stream: number,
+): Promise<{ pts: number[]; errors: string[] }> {
   const result = await runToText(ffprobe, [
     '-v',
     'error',
@@ -140,11 +193,12 @@ async function probeFramePts(ffprobe: string, file: string, stream: number): Pro
   if (result.code !== 0 || result.spawnError) {
     throw new FileError(file, `cannot decode the video (${describeProbeFailure(result)})`);
   }
-  // A file cut short after its index (MP4 with the index first, Matroska) still probes and
-  // decodes without an error exit; ffmpeg only reports the missing data on stderr.
-  if (/: partial file\b/.test(result.stderr)) {
-    throw new FileError(file, 'truncated: the file ends before the data its index lists');
-  }
+  // A file cut short after its index (MP4 with the index first, Matroska) or damaged inside still
+  // probes and decodes without an error exit; ffmpeg only reports the lost data on stderr.
+  const errors = result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const pts: number[] = [];
   let previous = -Infinity;
   for (const line of result.stdout.split('\n')) {
@@ -155,7 +209,106 @@ async function probeFramePts(ffprobe: string, file: string, stream: number): Pro
     pts.push(value);
     previous = value;
   }
-  return pts;
+  return { pts, errors };
+}
+
+/** Whether `file` opens with an ISO media `ftyp` box, as every MP4 and MOV written today does. */
+async function startsWithFtypBox(file: string): Promise<boolean> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(8), 0, 8, 0);
+      return bytesRead === 8 && buffer.toString('latin1', 4, 8) === 'ftyp';
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The kind of picture (`JPEG`, `PNG`, ...) when `video` is a single still image, else undefined. */
+function stillImageKind(probe: ProbeOutput, video: ProbeStream): string | undefined {
+  const format = probe.format?.format_name ?? '';
+  const codec = video.codec_name ?? '';
+  const kind = IMAGE_KINDS[codec] ?? codec.toUpperCase();
+  // ffmpeg reads one picture with `image2` (chosen by extension) or `<codec>_pipe` (by content).
+  if (format === 'image2' || format.endsWith('_pipe')) return kind;
+  const brand = probe.format?.tags?.major_brand?.trim();
+  if (format.startsWith('mov,') && brand && STILL_BRANDS.has(brand)) return kind;
+  return undefined;
+}
+
+function stillImageProblem(kind: string): string {
+  return `is a still image (${kind}), not a video; mask it with \`emoji-mask image\``;
+}
+
+/**
+ * How many frames the header's duration and frame rate promise, rounded; undefined when either
+ * is unknown. Only an estimate (variable frame rates, edit lists), for messages.
+ */
+function expectedFrameCount(probe: ProbeOutput, video: ProbeStream): number | undefined {
+  const seconds =
+    parseSeconds(video.duration) ??
+    parseClock(video.tags?.DURATION) ??
+    parseSeconds(probe.format?.duration);
+  const rate = parseRational(video.avg_frame_rate) ?? parseRational(video.r_frame_rate);
+  if (seconds === undefined || !rate) return undefined;
+  return Math.round((seconds * rate.num) / rate.den);
+}
+
+function parseSeconds(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Parses `HH:MM:SS.fraction` to seconds. */
+function parseClock(text: string | undefined): number | undefined {
+  const match = /^(\d+):(\d\d):(\d\d(?:\.\d+)?)$/.exec(text?.trim() ?? '');
+  if (!match) return undefined;
+  return parseSeconds(String(Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3])));
+}
+
+/**
+ * Whether decoding errors cost frames: the data ends early, nothing decoded, or more than a few
+ * frames short of what the header's duration promises. Errors that lose nothing (a broken
+ * reference frame that a player conceals, common in broadcast recordings) do not refuse a file.
+ */
+function framesLost(
+  frames: number,
+  expected: number | undefined,
+  errors: readonly string[],
+): boolean {
+  if (frames === 0 || errors.some((line) => TRUNCATION_MESSAGES.test(line))) return true;
+  return expected !== undefined && frames < expected - Math.max(2, 0.02 * expected);
+}
+
+/**
+ * The problem for a file whose decoding reported `errors`: truncated when the demuxer says the
+ * data ends early, damaged otherwise, with the frames decoded and ffprobe's most telling line.
+ */
+function damageProblem(
+  file: string,
+  frames: number,
+  expected: number | undefined,
+  errors: readonly string[],
+): string {
+  const truncation = errors.find((line) => TRUNCATION_MESSAGES.test(line));
+  const shown = stripLogPrefix(file, truncation ?? errors[errors.length - 1]);
+  const of = expected !== undefined && expected > frames ? ` of about ${expected}` : '';
+  const found =
+    frames === 0
+      ? 'no frame could be decoded'
+      : truncation
+        ? `decoding stopped after ${frames}${of} frames`
+        : `only ${frames}${of} frames could be decoded`;
+  return `the video is ${truncation ? 'truncated' : 'damaged'}: ${found} (ffprobe: ${shown})`;
+}
+
+/** A log line without ffmpeg's `[component @ 0x...]` tag or the file name in front. */
+function stripLogPrefix(file: string, line: string): string {
+  const text = line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/i, '');
+  return text.startsWith(`${file}: `) ? text.slice(file.length + 2) : text;
 }
 
 function readRotation(stream: ProbeStream): number {
