@@ -71,11 +71,15 @@ export async function runToText(
 
 /** The most telling line of a program's stderr, for one-line error messages. */
 export function lastErrorLine(stderr: string): string {
-  const lines = stderr
+  return errorLines(stderr).at(-1) ?? 'no error message';
+}
+
+/** The non-blank lines of a child's stderr, trimmed. */
+export function errorLines(stderr: string): string[] {
+  return stderr
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  return lines.at(-1) ?? 'no error message';
 }
 
 /** Words for how a child process ended badly. */

@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 
 import { ffmpegPath } from './ffmpeg-binaries.js';
-import { describeExit, lastErrorLine, runToText } from './child-process.js';
+import { describeExit, errorLines, lastErrorLine, runToText } from './child-process.js';
 import { FileError } from './errors.js';
 import { readInputStat } from './input-file.js';
 
@@ -195,10 +195,7 @@ async function probeFramePts(
   }
   // A file cut short after its index (MP4 with the index first, Matroska) or damaged inside still
   // probes and decodes without an error exit; ffmpeg only reports the lost data on stderr.
-  const errors = result.stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
+  const errors = errorLines(result.stderr);
   const pts: number[] = [];
   let previous = -Infinity;
   for (const line of result.stdout.split('\n')) {

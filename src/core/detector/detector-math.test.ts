@@ -4,7 +4,8 @@ import { generateAnchors } from './anchors.js';
 import { decodeDetections } from './decode.js';
 import type { FaceDetection } from './face-detector-result.js';
 import { letterbox, searchRegions } from './tiles.js';
-import { iou, weightedNms } from './weighted-nms.js';
+import { iou } from '../geometry/box-overlap.js';
+import { weightedNms } from './weighted-nms.js';
 
 describe('generateAnchors', () => {
   it('lays out 512 anchors on a 16x16 grid then 384 on an 8x8 grid', () => {

@@ -5,19 +5,8 @@
  * frame than any single anchor's box.
  */
 
-import type { Box } from '../types.js';
+import { iou } from '../geometry/box-overlap.js';
 import type { FaceDetection } from './face-detector-result.js';
-
-/** Intersection over union of two boxes; 0 when either is empty. */
-export function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a.x, b.x);
-  const y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width);
-  const y1 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
 
 /**
  * Clusters detections whose IoU with the current best exceeds `iouThreshold` and replaces each

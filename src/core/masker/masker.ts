@@ -9,9 +9,9 @@ import { FER_FRAMING, FER_MEAN_MESH } from '../classifier/fer-framing.js';
 import { buildMipChain, compositeMipmapped, fillPolygon, type MipChain } from '../compose/index.js';
 import { FaceDetector } from '../detector/face-detector.js';
 import type { FaceDetection } from '../detector/face-detector-result.js';
-import { iou } from '../detector/weighted-nms.js';
 import type { EmojiArt, EmojiPack } from '../emoji/emoji-pack.js';
-import type { Affine } from '../image-ops/affine.js';
+import { iou, overlap } from '../geometry/box-overlap.js';
+import type { Affine, RotatedRect } from '../image-ops/affine.js';
 import { checkFrame, FramePyramid } from '../image-ops/warp-to-tensor.js';
 import { FaceLandmarker } from '../landmarks/face-landmarker.js';
 import type { FaceMesh } from '../landmarks/face-landmarker-result.js';
@@ -23,7 +23,6 @@ import {
   rotationOf,
   squareRoi,
 } from '../landmarks/roi.js';
-import { overlap } from '../mtcnn/cascade-boxes.js';
 import { ProfileDetector, type ProfileFace } from '../mtcnn/profile-detector.js';
 import type { OrtRuntime } from '../runtime.js';
 import { SILENT_LOGGER, type Logger } from '../runtime.js';
@@ -417,12 +416,7 @@ export class Masker {
     }
 
     for (const detection of unexplained) {
-      // A new face must pass the mesh twice: seeded from the detection, then from its own mesh.
-      const first = await this.landmarker.run(frame, roiFromDetection(detection));
-      const mesh =
-        first.presence >= MIN_PRESENCE
-          ? await this.landmarker.run(frame, roiFromLandmarks(first.landmarks))
-          : first;
+      const mesh = await this.newFaceMesh(frame, roiFromDetection(detection));
       if (mesh.presence >= MIN_PRESENCE) found.push(this.fromMesh(null, mesh, detection.score));
       else if (detection.score >= FALLBACK_MIN_SCORE) found.push(this.fromDetection(detection));
     }
@@ -441,11 +435,7 @@ export class Masker {
       );
       const [leftEye, rightEye] = face.points;
       const roi = squareRoi(face.box, rotationOf(leftEye, rightEye), PROFILE_ROI_SCALE);
-      const first = await this.landmarker.run(frame, roi);
-      const mesh =
-        first.presence >= MIN_PRESENCE
-          ? await this.landmarker.run(frame, roiFromLandmarks(first.landmarks))
-          : first;
+      const mesh = await this.newFaceMesh(frame, roi);
       found.push(
         mesh.presence >= MIN_PRESENCE
           ? this.fromMesh(null, mesh, face.score)
@@ -453,6 +443,16 @@ export class Masker {
       );
     }
     return dropDuplicates(found);
+  }
+
+  /**
+   * The mesh of a face not tracked yet, which must pass twice: seeded from `roi`, then from its
+   * own first mesh. Returns the last mesh run (check its presence).
+   */
+  private async newFaceMesh(frame: FramePyramid, roi: RotatedRect): Promise<FaceMesh> {
+    const first = await this.landmarker.run(frame, roi);
+    if (first.presence < MIN_PRESENCE) return first;
+    return this.landmarker.run(frame, roiFromLandmarks(first.landmarks));
   }
 
   private fromMesh(trackId: number | null, mesh: FaceMesh, score: number): Observation {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { overlap } from '../geometry/box-overlap.js';
 import {
   applyOffsets,
-  overlap,
   proposals,
   pyramidScales,
   squareBox,

@@ -5,6 +5,7 @@
  * rectangles; no model runs here.
  */
 
+import { overlap } from '../geometry/box-overlap.js';
 import type { Box } from '../types.js';
 
 /** A face hypothesis: its box, the stage's face probability and the offsets it regressed. */
@@ -78,21 +79,6 @@ export function squareBox(box: Box): Box {
     width: side,
     height: side,
   };
-}
-
-/**
- * Overlap of two boxes: intersection over union, or (`min`) intersection over the smaller box,
- * which also merges a small box lying inside a large one. 0 when either is empty.
- */
-export function overlap(a: Box, b: Box, measure: 'union' | 'min'): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  const areaA = a.width * a.height;
-  const areaB = b.width * b.height;
-  const base = measure === 'union' ? areaA + areaB - inter : Math.min(areaA, areaB);
-  return base > 0 ? inter / base : 0;
 }
 
 /**

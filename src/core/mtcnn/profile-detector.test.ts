@@ -13,7 +13,7 @@ import { readImageFile } from '../../node/image-io.js';
 import { decodeVideoFrames } from '../../node/video-io.js';
 import { probeVideo } from '../../node/video-probe.js';
 import { FaceDetector } from '../detector/face-detector.js';
-import { iou } from '../detector/weighted-nms.js';
+import { iou } from '../geometry/box-overlap.js';
 import type { Box, Point, RgbaImage } from '../types.js';
 import { PROFILE_DETECTOR_MODEL_NAMES, ProfileDetector, type ProfileDetectorModels } from './profile-detector.js';
 

@@ -6,8 +6,7 @@
  * crop; the output network also places five landmarks.
  */
 
-import type { Tensor } from 'onnxruntime-common';
-
+import { floatData } from '../detector/face-detector.js';
 import type { Affine } from '../image-ops/affine.js';
 import { FramePyramid, type WarpToTensorOptions } from '../image-ops/warp-to-tensor.js';
 import { ModelSession, type ModelSessionOptions, type OrtRuntime } from '../runtime.js';
@@ -212,8 +211,8 @@ export class ProfileDetector {
     const face = result.face;
     const dims = face.dims;
     const found = proposals(
-      floats(this.pnet, result, 'face'),
-      floats(this.pnet, result, 'offsets'),
+      floatData(this.pnet.name, result, 'face'),
+      floatData(this.pnet.name, result, 'offsets'),
       dims[dims.length - 1],
       dims[dims.length - 2],
       scale,
@@ -246,9 +245,9 @@ export class ProfileDetector {
       ]),
     });
     return {
-      face: floats(session, result, 'face'),
-      offsets: floats(session, result, 'offsets'),
-      points: result.points ? floats(session, result, 'points') : undefined,
+      face: floatData(session.name, result, 'face'),
+      offsets: floatData(session.name, result, 'offsets'),
+      points: result.points ? floatData(session.name, result, 'points') : undefined,
     };
   }
 }
@@ -263,16 +262,6 @@ function tensorOptions(
 
 function offsetsAt(offsets: Float32Array, i: number): [number, number, number, number] {
   return [offsets[4 * i], offsets[4 * i + 1], offsets[4 * i + 2], offsets[4 * i + 3]];
-}
-
-function floats(session: ModelSession, result: Record<string, Tensor>, name: string): Float32Array {
-  const tensor = result[name];
-  if (!tensor || !(tensor.data instanceof Float32Array)) {
-    throw new Error(
-      `${session.name}: expected float32 output "${name}", got ${tensor ? tensor.type : 'nothing'}`,
-    );
-  }
-  return tensor.data;
 }
 
 /**

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import sharp from 'sharp';
 
-import { iou } from '../../core/detector/weighted-nms.js';
+import { iou } from '../../core/geometry/box-overlap.js';
 import type { CoverDisc } from '../../core/emoji/emoji-pack.js';
 import type { MaskPlan } from '../../core/masker/mask-plan.js';
 import type { Masker } from '../../core/masker/masker.js';
